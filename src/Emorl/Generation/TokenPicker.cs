@@ -1,0 +1,47 @@
+using System;
+using Emorl.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Emorl.Generation;
+
+/// <summary>Picks the next token from logits: greedy, or sampled with temperature, top-k and top-p.</summary>
+internal static class TokenPicker
+{
+    /// <summary>Picks one token per row.</summary>
+    /// <param name="logits">[B, V] float32.</param>
+    /// <param name="options">Greedy or sampling settings.</param>
+    /// <param name="generator">Random source for sampling, or null for the global one.</param>
+    /// <returns>[B] int64; the caller owns it.</returns>
+    public static Tensor Pick(Tensor logits, GenerationOptions options, Generator? generator)
+    {
+        if (options.Greedy)
+        {
+            return logits.argmax(-1);
+        }
+
+        using var scope = NewDisposeScope();
+        var scaled = logits / options.Temperature;
+        long vocabulary = scaled.shape[^1];
+        if (options.TopK > 0 && options.TopK < vocabulary)
+        {
+            var (topValues, _) = scaled.topk(options.TopK, dim: -1);
+            var threshold = topValues[.., -1].unsqueeze(-1);                               // [B, 1]
+            scaled = scaled.masked_fill(scaled.lt(threshold), float.NegativeInfinity);
+        }
+
+        if (options.TopP < 1.0)
+        {
+            var (sorted, order) = scaled.sort(-1, descending: true);
+            var cumulative = sorted.softmax(-1).cumsum(-1);
+            // Drop a token when the mass before it already reaches top-p, so the first token always stays.
+            var before = cumulative - sorted.softmax(-1);
+            var dropSorted = before.ge(options.TopP);
+            var drop = zeros_like(dropSorted).scatter(-1, order, dropSorted);
+            scaled = scaled.masked_fill(drop, float.NegativeInfinity);
+        }
+
+        var probabilities = scaled.softmax(-1);
+        return multinomial(probabilities, 1, false, generator).squeeze(-1).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,99 @@
+using System;
+using System.Collections.Generic;
+using Emorl.Aggregation;
+using Emorl.Models;
+using Emorl.Objectives;
+using static TorchSharp.torch;
+
+namespace Emorl.Tests.Aggregation;
+
+[Collection("Torch")]
+public sealed class HiddenStateAggregatorTests
+{
+    [Theory]
+    [InlineData(new[] { 0.78125, 0.5, 0.0625 })]
+    [InlineData(new[] { 1.0, 1.0, 1.0 })]
+    [InlineData(new[] { 0.0, 2.5, 0.25 })]
+    public void GreedyTokensEqualWeightedLogitSum(double[] weights)
+    {
+        using var model = TinyModels.Create();
+        using var a = TinyModels.PerturbedAdapter(model, 1);
+        using var b = TinyModels.PerturbedAdapter(model, 2);
+        using var c = TinyModels.PerturbedAdapter(model, 3);
+        IObjectiveModel[] models =
+        [
+            new LoraObjectiveModel("a", model, a, false),
+            new LoraObjectiveModel("b", model, b, false),
+            new LoraObjectiveModel("c", model, c, false),
+        ];
+        var aggregator = new HiddenStateAggregator(models);
+
+        var aggregated = aggregator.Generate(TinyModels.Prompts(), weights, TinyModels.EndOfText, GenerationOptions.CreateGreedy(16));
+
+        for (int row = 0; row < TinyModels.Prompts().Count; row++)
+        {
+            var expected = GreedyByLogitSum(models, weights, TinyModels.Prompts()[row], 16);
+            Assert.Equal(expected, aggregated[row]);
+        }
+    }
+
+    [Fact]
+    public void ModelsWithDifferentBasesAreRejected()
+    {
+        using var first = TinyModels.Create(1);
+        using var second = TinyModels.Create(2);
+        IObjectiveModel[] models = [new LoraObjectiveModel("empathy", first, null), new LoraObjectiveModel("fluency", second, null)];
+
+        var error = Assert.Throws<ArgumentException>(() => new HiddenStateAggregator(models));
+
+        Assert.Contains("'empathy'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'fluency'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(new[] { 1.0 })]
+    [InlineData(new[] { 1.0, -0.5 })]
+    [InlineData(new[] { 1.0, double.NaN })]
+    [InlineData(new[] { double.PositiveInfinity, 1.0 })]
+    public void InvalidWeightsAreRejected(double[] weights)
+    {
+        using var model = TinyModels.Create();
+        var aggregator = new HiddenStateAggregator([new LoraObjectiveModel("a", model, null), new LoraObjectiveModel("b", model, null)]);
+
+        Assert.Throws<ArgumentException>(() =>
+            aggregator.Generate(TinyModels.Prompts(), weights, TinyModels.EndOfText, GenerationOptions.CreateGreedy(4)));
+    }
+
+    /// <summary>Naive reference: re-read the whole prefix with every model, sum weighted logits, take argmax.</summary>
+    private static int[] GreedyByLogitSum(IObjectiveModel[] models, double[] weights, IReadOnlyList<int> prompt, int maxNewTokens)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var sequence = new List<int>(prompt);
+        var output = new List<int>();
+        for (int step = 0; step < maxNewTokens; step++)
+        {
+            var tokens = tensor(sequence.ConvertAll(t => (long)t).ToArray(), [1, sequence.Count]);
+            var positions = arange((long)sequence.Count).unsqueeze(0);
+            var mask = ones([1, sequence.Count], ScalarType.Bool);
+            Tensor? sum = null;
+            for (int k = 0; k < models.Length; k++)
+            {
+                var hidden = models[k].ForwardHidden(tokens, positions, mask, null)[0, -1];
+                var logits = models[k].SharedBase.LanguageModelHead(hidden) * weights[k];
+                sum = sum is null ? logits : sum + logits;
+            }
+
+            int next = (int)sum!.argmax().item<long>();
+            if (next == TinyModels.EndOfText)
+            {
+                break;
+            }
+
+            output.Add(next);
+            sequence.Add(next);
+        }
+
+        return output.ToArray();
+    }
+}
