@@ -84,6 +84,9 @@ internal sealed class Gpt2Block : nn.Module
         using var activated = nn.functional.gelu(expanded, GELU.Approximate.tanh);
         using var contracted = _mlpOutput.Forward(activated, adapter);
         using var contractedDropped = nn.functional.dropout(contracted, _dropout, training);
-        return residual.add_(contractedDropped);
+        using (residual)
+        {
+            return residual.add(contractedDropped);
+        }
     }
 }

@@ -1,0 +1,83 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace Emorl.Tokenization;
+
+/// <summary>
+/// Turns a client statement into the prompt a causal model continues, and the model's new tokens
+/// back into response text.
+/// </summary>
+/// <remarks>
+/// The prompt is <see cref="Prefix"/> + statement + <see cref="Suffix"/>, each part encoded on its
+/// own so that a long statement can be cut from the left while the template stays whole. Responses
+/// are trained with a leading space, GPT-2's word-start convention. Thread-safe.
+/// </remarks>
+public sealed class PromptTemplate
+{
+    private readonly IReadOnlyList<int> _prefixIds;
+    private readonly IReadOnlyList<int> _suffixIds;
+
+    /// <summary>Creates a template.</summary>
+    /// <param name="tokenizer">The tokenizer of the model.</param>
+    /// <param name="maxPromptTokens">Longest encoded prompt; longer statements lose tokens from the left. Default 128 (EMORL's encoder limit).</param>
+    /// <param name="prefix">Text before the statement. Default <c>"Client: "</c>.</param>
+    /// <param name="suffix">Text after the statement, which cues the response. Default <c>"\nCounselor:"</c>.</param>
+    public PromptTemplate(ITextTokenizer tokenizer, int maxPromptTokens = 128, string prefix = "Client: ", string suffix = "\nCounselor:")
+    {
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        ArgumentNullException.ThrowIfNull(prefix);
+        ArgumentNullException.ThrowIfNull(suffix);
+        Tokenizer = tokenizer;
+        Prefix = prefix;
+        Suffix = suffix;
+        _prefixIds = tokenizer.Encode(prefix);
+        _suffixIds = tokenizer.Encode(suffix);
+        if (maxPromptTokens <= _prefixIds.Count + _suffixIds.Count)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(maxPromptTokens), maxPromptTokens,
+                $"The template alone takes {_prefixIds.Count + _suffixIds.Count} tokens; allow more prompt tokens than that.");
+        }
+
+        MaxPromptTokens = maxPromptTokens;
+    }
+
+    /// <summary>Gets the tokenizer.</summary>
+    public ITextTokenizer Tokenizer { get; }
+
+    /// <summary>Gets the text before the statement.</summary>
+    public string Prefix { get; }
+
+    /// <summary>Gets the text after the statement.</summary>
+    public string Suffix { get; }
+
+    /// <summary>Gets the longest encoded prompt.</summary>
+    public int MaxPromptTokens { get; }
+
+    /// <summary>Encodes a statement into prompt token ids, cutting the statement from the left when too long.</summary>
+    /// <param name="statement">The client's statement.</param>
+    /// <returns>The prompt's token ids, at most <see cref="MaxPromptTokens"/>.</returns>
+    public IReadOnlyList<int> EncodePrompt(string statement)
+    {
+        ArgumentNullException.ThrowIfNull(statement);
+        var body = Tokenizer.Encode(statement.Trim());
+        int room = MaxPromptTokens - _prefixIds.Count - _suffixIds.Count;
+        var kept = body.Count > room ? body.Skip(body.Count - room) : body;
+        return _prefixIds.Concat(kept).Concat(_suffixIds).ToArray();
+    }
+
+    /// <summary>Encodes a reference response for supervised training, with its leading space and without end-of-text.</summary>
+    /// <param name="response">The response text.</param>
+    /// <returns>The response's token ids.</returns>
+    public IReadOnlyList<int> EncodeResponse(string response)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        return Tokenizer.Encode(" " + response.Trim());
+    }
+
+    /// <summary>Decodes generated tokens into trimmed response text.</summary>
+    /// <param name="tokens">New tokens, end-of-text excluded.</param>
+    /// <returns>The response text.</returns>
+    public string DecodeResponse(IEnumerable<int> tokens) => Tokenizer.Decode(tokens).Trim();
+}

@@ -1,0 +1,118 @@
+using System.Collections.Generic;
+using System.Linq;
+using Emorl.Models;
+using Emorl.Objectives;
+using Emorl.Tokenization;
+using Emorl.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Emorl.Tests.Training;
+
+[Collection("Torch")]
+public sealed class KScstTrainerTests
+{
+    private static readonly string[] s_statements =
+    [
+        "I feel tired all the time",
+        "my boss shouts at me",
+        "I cannot sleep at night",
+        "I drink too much on weekends",
+    ];
+
+    [Fact]
+    public void TwoStepsChangeEveryAdapterParameterAndNoBaseParameter()
+    {
+        using var model = TinyModels.Create();
+        using var adapter = LoraAdapter.Create(model, new LoraOptions { Rank = 4, Alpha = 8 }, 5);
+        var objective = new LoraObjectiveModel("vowels", model, adapter, ownsAdapter: false);
+        var baseBefore = Snapshot(model.named_parameters());
+        var adapterBefore = Snapshot(adapter.NamedFactors());
+        using var trainer = new KScstTrainer(objective, new VowelReward(), Template(), SmallOptions());
+
+        trainer.Step(s_statements);
+        trainer.Step(s_statements);
+
+        foreach (var (name, value) in model.named_parameters())
+        {
+            Assert.True(value.eq(baseBefore[name]).all().item<bool>(), $"base parameter {name} changed");
+        }
+
+        foreach (var (name, value) in adapter.NamedFactors())
+        {
+            Assert.False(value.eq(adapterBefore[name]).all().item<bool>(), $"adapter parameter {name} did not change");
+        }
+    }
+
+    [Fact]
+    public void TwoHundredStepsKeepLiveTensorCountFlat()
+    {
+        using var model = TinyModels.Create();
+        using var adapter = LoraAdapter.Create(model, new LoraOptions { Rank = 4, Alpha = 8 }, 5);
+        var objective = new LoraObjectiveModel("vowels", model, adapter, ownsAdapter: false);
+        var options = SmallOptions();
+        options.Sampling.MaxNewTokens = 6;
+        using var trainer = new KScstTrainer(objective, new VowelReward(), Template(), options);
+        for (int i = 0; i < 5; i++)
+        {
+            trainer.Step(s_statements);
+        }
+
+        long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        for (int i = 0; i < 200; i++)
+        {
+            trainer.Step(s_statements);
+        }
+
+        long after = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        Assert.InRange(after - before, -5, 5);
+    }
+
+    [Fact]
+    public void TrainingRaisesTheRewardOnATinyModel()
+    {
+        using var model = TinyModels.Create();
+        using var adapter = LoraAdapter.Create(model, new LoraOptions { Rank = 4, Alpha = 16 }, 5);
+        var objective = new LoraObjectiveModel("vowels", model, adapter, ownsAdapter: false);
+        var options = SmallOptions();
+        options.LearningRate = 3e-3;
+        options.MaxSteps = 60;
+        options.ValidationInterval = 60;
+        using var trainer = new KScstTrainer(objective, new VowelReward(), Template(), options);
+        double before = trainer.Validate(s_statements);
+
+        var result = trainer.Train(s_statements, s_statements);
+
+        Assert.Equal(60, result.Steps);
+        Assert.Equal(60 * options.PromptsPerStep, result.DataPoints);
+        Assert.True(result.ValidationScores[^1] > before + 0.05, $"validation score went from {before:F3} to {result.ValidationScores[^1]:F3}");
+    }
+
+    [Fact]
+    public void ConvergenceRuleUsesPopulationStdOverMean()
+    {
+        var settled = Enumerable.Repeat(0.8, 19).Append(0.81).ToArray();
+        var noisy = Enumerable.Range(0, 20).Select(i => i % 2 == 0 ? 0.7 : 0.9).ToArray();
+
+        Assert.True(ConvergenceRule.HasConverged(settled, 20, 0.015));
+        Assert.False(ConvergenceRule.HasConverged(noisy, 20, 0.015));
+        Assert.False(ConvergenceRule.HasConverged(settled.Take(19).ToArray(), 20, 0.015));
+    }
+
+    private static PromptTemplate Template() => new(new CharacterTokenizer(), 48, "Client: ", "\nCounselor:");
+
+    private static KScstOptions SmallOptions() => new()
+    {
+        PromptsPerStep = 4,
+        SamplesPerPrompt = 3,
+        LearningRate = 1e-3,
+        Seed = 3,
+        Sampling = new GenerationOptions { MaxNewTokens = 10 },
+    };
+
+    private static Dictionary<string, Tensor> Snapshot(IEnumerable<(string Name, Tensor Value)> parameters) =>
+        parameters.ToDictionary(p => p.Name, p => p.Value.detach().clone());
+
+    private static Dictionary<string, Tensor> Snapshot(IEnumerable<(string name, TorchSharp.Modules.Parameter parameter)> parameters) =>
+        parameters.ToDictionary(p => p.name, p => (Tensor)p.parameter.detach().clone());
+}
