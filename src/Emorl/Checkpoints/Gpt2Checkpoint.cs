@@ -1,0 +1,276 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Emorl.Models;
+using static TorchSharp.torch;
+
+namespace Emorl.Checkpoints;
+
+/// <summary>
+/// Saves and loads GPT-2 base models in Hugging Face's layout and LoRA adapters in PEFT's layout.
+/// </summary>
+/// <remarks>
+/// A model directory holds <c>config.json</c> (GPT-2 keys: <c>n_embd</c>, <c>n_layer</c>, ...)
+/// and <c>model.safetensors</c> with keys such as <c>transformer.h.0.attn.c_attn.weight</c>, stored
+/// [in, out] as GPT-2's Conv1D does; the LM head is tied and not stored. An adapter directory holds
+/// <c>adapter_config.json</c> and <c>adapter_model.safetensors</c> with keys such as
+/// <c>base_model.model.transformer.h.0.attn.c_attn.lora_A.weight</c>. Loading is strict: a missing,
+/// unexpected or misshapen tensor raises an error that lists them.
+/// </remarks>
+public static class Gpt2Checkpoint
+{
+    /// <summary>The weights file of a model directory.</summary>
+    public const string ModelFileName = "model.safetensors";
+
+    /// <summary>The configuration file of a model directory.</summary>
+    public const string ConfigFileName = "config.json";
+
+    /// <summary>The weights file of an adapter directory.</summary>
+    public const string AdapterFileName = "adapter_model.safetensors";
+
+    /// <summary>The configuration file of an adapter directory.</summary>
+    public const string AdapterConfigFileName = "adapter_config.json";
+
+    private const string ModelPrefix = "transformer.";
+    private const string AdapterPrefix = "base_model.model.transformer.";
+
+    /// <summary>Saves a model's configuration and weights into a directory.</summary>
+    /// <param name="model">The model.</param>
+    /// <param name="directory">The directory, created if missing; existing files are replaced atomically.</param>
+    public static void SaveModel(Gpt2Model model, string directory)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        Directory.CreateDirectory(directory);
+        var options = model.Options;
+        var config = new JsonObject
+        {
+            ["model_type"] = "gpt2",
+            ["architectures"] = new JsonArray("GPT2LMHeadModel"),
+            ["vocab_size"] = options.VocabularySize,
+            ["n_positions"] = options.ContextLength,
+            ["n_embd"] = options.HiddenSize,
+            ["n_layer"] = options.LayerCount,
+            ["n_head"] = options.HeadCount,
+            ["layer_norm_epsilon"] = options.LayerNormEpsilon,
+            ["resid_pdrop"] = options.Dropout,
+            ["embd_pdrop"] = options.Dropout,
+            ["attn_pdrop"] = options.Dropout,
+            ["activation_function"] = "gelu_new",
+            ["tie_word_embeddings"] = true,
+        };
+        AtomicFile.WriteAllText(Path.Combine(directory, ConfigFileName), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        SafetensorsFile.Write(
+            Path.Combine(directory, ModelFileName),
+            model.named_parameters().Select(p => (ModelPrefix + p.name, (Tensor)p.parameter)),
+            new Dictionary<string, string> { ["format"] = "pt" });
+    }
+
+    /// <summary>Loads a model saved by <see cref="SaveModel"/> or a Hugging Face GPT-2 directory with the same keys.</summary>
+    /// <param name="directory">The model directory.</param>
+    /// <returns>The model in evaluation mode; the caller owns it.</returns>
+    /// <exception cref="FileNotFoundException">A required file is missing.</exception>
+    /// <exception cref="InvalidDataException">The configuration or weights do not match a GPT-2 model.</exception>
+    public static Gpt2Model LoadModel(string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        var options = ReadOptions(Path.Combine(directory, ConfigFileName));
+        var model = new Gpt2Model(options, seed: 0);
+        string weightsPath = RequireFile(directory, ModelFileName);
+        var loaded = SafetensorsFile.Read(weightsPath);
+        try
+        {
+            var stripped = loaded.ToDictionary(
+                e => e.Key.StartsWith(ModelPrefix, StringComparison.Ordinal) ? e.Key[ModelPrefix.Length..] : e.Key,
+                e => e.Value,
+                StringComparer.Ordinal);
+            stripped.Remove("lm_head.weight");
+            CopyStrict(weightsPath, model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)), stripped);
+        }
+        finally
+        {
+            foreach (var value in loaded.Values)
+            {
+                value.Dispose();
+            }
+        }
+
+        model.eval();
+        return model;
+    }
+
+    /// <summary>Saves an adapter in PEFT's layout.</summary>
+    /// <param name="adapter">The adapter.</param>
+    /// <param name="directory">The directory, created if missing.</param>
+    public static void SaveAdapter(LoraAdapter adapter, string directory)
+    {
+        ArgumentNullException.ThrowIfNull(adapter);
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        Directory.CreateDirectory(directory);
+        var targets = adapter.Targets.Select(t => t[(t.LastIndexOf('.') + 1)..]).Distinct().ToArray();
+        var config = new JsonObject
+        {
+            ["peft_type"] = "LORA",
+            ["task_type"] = "CAUSAL_LM",
+            ["r"] = adapter.Options.Rank,
+            ["lora_alpha"] = adapter.Options.Alpha,
+            ["lora_dropout"] = adapter.Options.Dropout,
+            ["bias"] = "none",
+            ["fan_in_fan_out"] = true,
+            ["target_modules"] = new JsonArray(targets.Select(t => (JsonNode)JsonValue.Create(t)!).ToArray()),
+        };
+        AtomicFile.WriteAllText(Path.Combine(directory, AdapterConfigFileName), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        SafetensorsFile.Write(
+            Path.Combine(directory, AdapterFileName),
+            adapter.NamedFactors().Select(f => (AdapterPrefix + f.Name, f.Value)),
+            new Dictionary<string, string> { ["format"] = "pt" });
+    }
+
+    /// <summary>Loads an adapter saved by <see cref="SaveAdapter"/> and checks it against its base model.</summary>
+    /// <param name="directory">The adapter directory.</param>
+    /// <param name="model">The base model the adapter was trained on.</param>
+    /// <returns>The adapter; the caller owns it.</returns>
+    /// <exception cref="InvalidDataException">The adapter does not fit the model.</exception>
+    public static LoraAdapter LoadAdapter(string directory, Gpt2Model model)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        ArgumentNullException.ThrowIfNull(model);
+        string configPath = RequireFile(directory, AdapterConfigFileName);
+        var config = JsonNode.Parse(File.ReadAllText(configPath))?.AsObject()
+            ?? throw new InvalidDataException($"'{configPath}' is empty; save the adapter again.");
+        var options = new LoraOptions
+        {
+            Rank = ReadInt(config, "r", configPath),
+            Alpha = ReadDouble(config, "lora_alpha", configPath),
+            Dropout = config["lora_dropout"]?.GetValue<double>() ?? 0,
+        };
+        string weightsPath = RequireFile(directory, AdapterFileName);
+        var loaded = SafetensorsFile.Read(weightsPath);
+        try
+        {
+            var expected = model.AdaptableProjections().ToDictionary(p => p.Path, StringComparer.Ordinal);
+            var factors = new Dictionary<string, (Tensor A, Tensor B)>(StringComparer.Ordinal);
+            var problems = new List<string>();
+            foreach (var (path, inFeatures, outFeatures) in expected.Values)
+            {
+                bool hasA = loaded.TryGetValue($"{AdapterPrefix}{path}.lora_A.weight", out var a);
+                bool hasB = loaded.TryGetValue($"{AdapterPrefix}{path}.lora_B.weight", out var b);
+                if (!hasA && !hasB)
+                {
+                    continue;
+                }
+
+                if (!hasA || !hasB || a!.shape.SequenceEqual(new long[] { options.Rank, inFeatures }) is false
+                    || b!.shape.SequenceEqual(new long[] { outFeatures, options.Rank }) is false)
+                {
+                    problems.Add($"{path}: expected lora_A [{options.Rank}, {inFeatures}] and lora_B [{outFeatures}, {options.Rank}]");
+                    continue;
+                }
+
+                factors[path] = (a, b);
+            }
+
+            var unexpected = loaded.Keys
+                .Where(k => !k.StartsWith(AdapterPrefix, StringComparison.Ordinal) || !expected.ContainsKey(StripFactorSuffix(k[AdapterPrefix.Length..])))
+                .ToArray();
+            problems.AddRange(unexpected.Select(k => $"unexpected key {k}"));
+            if (problems.Count > 0 || factors.Count == 0)
+            {
+                throw new InvalidDataException(
+                    $"Adapter '{weightsPath}' does not fit a base model with {model.Options.LayerCount} layers of width " +
+                    $"{model.Options.HiddenSize}; load it with the base model it was trained on. Problems: " +
+                    (problems.Count > 0 ? string.Join("; ", problems) : "no LoRA factors found"));
+            }
+
+            return LoraAdapter.FromTensors(options, factors);
+        }
+        finally
+        {
+            foreach (var value in loaded.Values)
+            {
+                value.Dispose();
+            }
+        }
+    }
+
+    private static string StripFactorSuffix(string key)
+    {
+        foreach (var suffix in new[] { ".lora_A.weight", ".lora_B.weight" })
+        {
+            if (key.EndsWith(suffix, StringComparison.Ordinal))
+            {
+                return key[..^suffix.Length];
+            }
+        }
+
+        return key;
+    }
+
+    private static Gpt2Options ReadOptions(string configPath)
+    {
+        if (!File.Exists(configPath))
+        {
+            throw new FileNotFoundException($"Model configuration '{configPath}' is missing; a model directory needs config.json.", configPath);
+        }
+
+        var config = JsonNode.Parse(File.ReadAllText(configPath))?.AsObject()
+            ?? throw new InvalidDataException($"'{configPath}' is empty.");
+        string? type = config["model_type"]?.GetValue<string>();
+        if (type is not null && type != "gpt2")
+        {
+            throw new InvalidDataException($"'{configPath}' describes a '{type}' model; this loader reads GPT-2 checkpoints (model_type \"gpt2\").");
+        }
+
+        var options = new Gpt2Options
+        {
+            VocabularySize = ReadInt(config, "vocab_size", configPath),
+            ContextLength = ReadInt(config, "n_positions", configPath),
+            HiddenSize = ReadInt(config, "n_embd", configPath),
+            LayerCount = ReadInt(config, "n_layer", configPath),
+            HeadCount = ReadInt(config, "n_head", configPath),
+            LayerNormEpsilon = config["layer_norm_epsilon"]?.GetValue<double>() ?? 1e-5,
+            Dropout = config["resid_pdrop"]?.GetValue<double>() ?? 0.1,
+        };
+        options.Validate();
+        return options;
+    }
+
+    private static int ReadInt(JsonObject config, string key, string path) =>
+        config[key]?.GetValue<int>() ?? throw new InvalidDataException($"'{path}' has no \"{key}\"; add it or save the checkpoint again.");
+
+    private static double ReadDouble(JsonObject config, string key, string path) =>
+        config[key]?.GetValue<double>() ?? throw new InvalidDataException($"'{path}' has no \"{key}\"; add it or save the checkpoint again.");
+
+    private static string RequireFile(string directory, string name)
+    {
+        string path = Path.Combine(directory, name);
+        return File.Exists(path) ? path : throw new FileNotFoundException($"'{path}' is missing; the directory needs {name}.", path);
+    }
+
+    private static void CopyStrict(string source, IEnumerable<(string Name, Tensor Value)> targets, Dictionary<string, Tensor> loaded)
+    {
+        var targetList = targets.ToList();
+        var missing = targetList.Where(t => !loaded.ContainsKey(t.Name)).Select(t => t.Name).ToArray();
+        var unexpected = loaded.Keys.Except(targetList.Select(t => t.Name)).ToArray();
+        var misshapen = targetList
+            .Where(t => loaded.TryGetValue(t.Name, out var v) && !v.shape.SequenceEqual(t.Value.shape))
+            .Select(t => $"{t.Name} is [{string.Join(", ", loaded[t.Name].shape)}], expected [{string.Join(", ", t.Value.shape)}]")
+            .ToArray();
+        if (missing.Length + unexpected.Length + misshapen.Length > 0)
+        {
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                $"'{source}' does not match the configured model. Missing: [{string.Join(", ", missing)}]. " +
+                $"Unexpected: [{string.Join(", ", unexpected)}]. Wrong shape: [{string.Join("; ", misshapen)}]."));
+        }
+
+        using var noGrad = no_grad();
+        foreach (var (name, value) in targetList)
+        {
+            value.copy_(loaded[name]);
+        }
+    }
+}
