@@ -1,0 +1,74 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace Emorl.Data;
+
+/// <summary>
+/// The header row of a CSV file: the index of each required column, found by name.
+/// </summary>
+/// <remarks>
+/// Names match after trimming, ignoring ASCII case. Columns may come in any order, and columns
+/// that are not required are ignored.
+/// </remarks>
+internal sealed class CsvHeader
+{
+    private readonly Dictionary<string, int> _indexByName;
+
+    private CsvHeader(Dictionary<string, int> indexByName)
+    {
+        _indexByName = indexByName;
+    }
+
+    /// <summary>Reads the first row as a header and checks that it names every required column.</summary>
+    /// <param name="reader">A reader that has not read any row yet.</param>
+    /// <param name="requiredColumns">The column names the loader needs.</param>
+    /// <returns>The header.</returns>
+    /// <exception cref="DatasetFormatException">
+    /// The input is empty, or the header lacks a required column or names one twice. The message
+    /// lists every missing column at once.
+    /// </exception>
+    public static CsvHeader Read(CsvReader reader, IReadOnlyList<string> requiredColumns)
+    {
+        string expected = string.Join(',', requiredColumns);
+        IReadOnlyList<string>? row = reader.ReadRow();
+        if (row is null)
+        {
+            throw new DatasetFormatException(
+                reader.SourceName,
+                1,
+                1,
+                $"The input is empty. Expected a header row naming the columns {expected}, then one row per record.");
+        }
+
+        var indexByName = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        for (int i = 0; i < row.Count; i++)
+        {
+            string name = row[i].Trim();
+            if (!indexByName.TryAdd(name, i) && requiredColumns.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                throw reader.CreateCellError(
+                    i,
+                    $"The header names the column '{name}' twice. Rename or remove one of them.");
+            }
+        }
+
+        string[] missing = requiredColumns.Where(name => !indexByName.ContainsKey(name)).ToArray();
+        if (missing.Length > 0)
+        {
+            throw new DatasetFormatException(
+                reader.SourceName,
+                reader.RowLineNumber,
+                1,
+                $"The header row lacks the column(s) {string.Join(", ", missing)}. It reads "
+                + $"'{string.Join(',', row)}'. The first row must be a header naming at least {expected}.");
+        }
+
+        return new CsvHeader(indexByName);
+    }
+
+    /// <summary>Gets the 0-based index of a column that <see cref="Read"/> checked for.</summary>
+    /// <param name="name">A required column name.</param>
+    /// <returns>The column's index in every row.</returns>
+    public int IndexOf(string name) => _indexByName[name];
+}

@@ -1,0 +1,359 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Emorl.Search;
+
+namespace Emorl.Tests.Search;
+
+public class HierarchicalGridSearchTests
+{
+    private static readonly double[] s_concaveCenter = [0.7, 0.3, 0.55];
+
+    [Fact]
+    public void ConcaveMaximumIsFoundWithinOneSixteenth()
+    {
+        var search = new HierarchicalGridSearch();
+
+        GridSearchResult result = search.Search(3, weights => NegativeSquaredDistance(weights, s_concaveCenter));
+
+        for (int axis = 0; axis < 3; axis++)
+        {
+            double center = s_concaveCenter[axis];
+            Assert.InRange(result.BestWeights[axis], center - (1.0 / 16), center + (1.0 / 16));
+        }
+    }
+
+    [Fact]
+    public void ConcaveMaximumIsNearestFinestGridPoint()
+    {
+        var search = new HierarchicalGridSearch();
+
+        GridSearchResult result = search.Search(3, weights => NegativeSquaredDistance(weights, s_concaveCenter));
+
+        Assert.Equal(new[] { 22.0 / 32, 10.0 / 32, 18.0 / 32 }, result.BestWeights);
+    }
+
+    [Fact]
+    public void ThreeAxesTake135VisitsAnd103Calls()
+    {
+        var search = new HierarchicalGridSearch();
+        var scored = new List<double[]>();
+
+        GridSearchResult result = search.Search(3, weights =>
+        {
+            scored.Add(weights.ToArray());
+            return NegativeSquaredDistance(weights, s_concaveCenter);
+        });
+
+        Assert.Equal(135, result.Evaluations);
+        Assert.Equal(103, result.DistinctPoints);
+        Assert.Equal(103, scored.Count);
+        Assert.Equal(135, result.History.Count);
+        Assert.Equal(32, result.History.Count(evaluation => evaluation.FromCache));
+        Assert.Equal(35_937, (int)result.ExhaustiveGridSize);
+    }
+
+    [Fact]
+    public void NoPointIsScoredTwice()
+    {
+        var search = new HierarchicalGridSearch();
+        var scored = new HashSet<string>();
+        bool repeated = false;
+
+        search.Search(3, weights =>
+        {
+            repeated |= !scored.Add(string.Join(",", weights));
+            return NegativeSquaredDistance(weights, s_concaveCenter);
+        });
+
+        Assert.False(repeated);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    public void CountsFollowDerivedFormulas(int dimensions)
+    {
+        var search = new HierarchicalGridSearch();
+        double[] center = Enumerable.Repeat(0.37, dimensions).ToArray();
+        int calls = 0;
+        int grid = (int)Math.Pow(3, dimensions);
+        int corners = 1 << dimensions;
+
+        GridSearchResult result = search.Search(dimensions, weights =>
+        {
+            calls++;
+            return NegativeSquaredDistance(weights, center);
+        });
+
+        Assert.Equal(5 * grid, result.Evaluations);
+        Assert.Equal(grid + (4 * (grid - corners)), result.DistinctPoints);
+        Assert.Equal(result.DistinctPoints, calls);
+        Assert.Equal(result.Evaluations, result.History.Count);
+        Assert.Equal(System.Numerics.BigInteger.Pow(33, dimensions), result.ExhaustiveGridSize);
+        Assert.Equal(result.Evaluations, HierarchicalGridSearch.CountEvaluations(dimensions, 5));
+        Assert.Equal(result.DistinctPoints, HierarchicalGridSearch.CountDistinctPoints(dimensions, 5));
+    }
+
+    [Fact]
+    public void OneAxisScoresSevenDistinctPoints()
+    {
+        var search = new HierarchicalGridSearch();
+
+        GridSearchResult result = search.Search(1, weights => -Math.Abs(weights[0] - 0.6));
+
+        Assert.Equal(15, result.Evaluations);
+        Assert.Equal(7, result.DistinctPoints);
+        Assert.Equal(0.59375, result.BestWeights[0]);
+    }
+
+    [Fact]
+    public void HigherDimensionsFindConcaveMaximum()
+    {
+        var search = new HierarchicalGridSearch();
+        double[] center = [0.2, 0.9, 0.45, 0.6, 0.1];
+
+        GridSearchResult result = search.Search(5, weights => NegativeSquaredDistance(weights, center));
+
+        for (int axis = 0; axis < 5; axis++)
+        {
+            Assert.InRange(result.BestWeights[axis], center[axis] - (1.0 / 16), center[axis] + (1.0 / 16));
+        }
+    }
+
+    [Fact]
+    public void FirstAxisVariesSlowest()
+    {
+        var search = new HierarchicalGridSearch(new HierarchicalGridSearchOptions { Levels = 1 });
+
+        GridSearchResult result = search.Search(2, weights => 0.0);
+
+        double[][] visited = result.History.Select(evaluation => evaluation.Weights.ToArray()).ToArray();
+        Assert.Equal(new[] { 0.0, 0.0 }, visited[0]);
+        Assert.Equal(new[] { 0.0, 0.5 }, visited[1]);
+        Assert.Equal(new[] { 0.0, 1.0 }, visited[2]);
+        Assert.Equal(new[] { 0.5, 0.0 }, visited[3]);
+        Assert.Equal(new[] { 1.0, 1.0 }, visited[8]);
+    }
+
+    [Fact]
+    public void TiesKeepFirstPointAndFirstSubBox()
+    {
+        var search = new HierarchicalGridSearch();
+
+        GridSearchResult result = search.Search(3, weights => 1.0);
+
+        Assert.Equal(new[] { 0.0, 0.0, 0.0 }, result.BestWeights);
+        Assert.Equal(1, result.History.First(evaluation => evaluation.Score == result.BestScore).Level);
+        Assert.All(
+            result.History.Where(evaluation => evaluation.Level == 5),
+            evaluation => Assert.All(evaluation.Weights, weight => Assert.InRange(weight, 0.0, 1.0 / 16)));
+    }
+
+    [Fact]
+    public void SubBoxTieTakesFirst()
+    {
+        var search = new HierarchicalGridSearch();
+
+        GridSearchResult result = search.Search(2, weights => NegativeSquaredDistance(weights, [0.5, 0.5]));
+
+        Assert.Equal(new[] { 0.5, 0.5 }, result.BestWeights);
+        Assert.All(
+            result.History.Where(evaluation => evaluation.Level == 2),
+            evaluation => Assert.All(evaluation.Weights, weight => Assert.InRange(weight, 0.0, 0.5)));
+    }
+
+    [Fact]
+    public void SubBoxChosenByCornerSum()
+    {
+        // Level 1: (0, 0) scores 10, the best single point, but its sub-box sums to 10 + 0 + 0 + 5 = 15
+        // while the upper-right sub-box sums to 4 × 5 = 20.
+        var search = new HierarchicalGridSearch();
+
+        GridSearchResult result = search.Search(2, weights =>
+            weights[0] == 0.0 && weights[1] == 0.0 ? 10.0
+            : weights[0] >= 0.5 && weights[1] >= 0.5 ? 5.0
+            : 0.0);
+
+        Assert.All(
+            result.History.Where(evaluation => evaluation.Level == 2),
+            evaluation => Assert.All(evaluation.Weights, weight => Assert.InRange(weight, 0.5, 1.0)));
+        Assert.Equal(new[] { 0.0, 0.0 }, result.BestWeights);
+        Assert.Equal(10.0, result.BestScore);
+    }
+
+    [Fact]
+    public void BestChangesOnlyWhenStrictlyBetter()
+    {
+        var search = new HierarchicalGridSearch(new HierarchicalGridSearchOptions { Levels = 2 });
+
+        // Level 1: 0.5 scores 1 and both sub-boxes tie at 1, so level 2 covers [0, 0.5], where 0.25 also scores 1.
+        GridSearchResult result = search.Search(1, weights => weights[0] == 0.0 || weights[0] == 1.0 ? 0.0 : 1.0);
+
+        Assert.Equal(0.5, result.BestWeights[0]);
+    }
+
+    [Fact]
+    public void BoundsScaleTheGrid()
+    {
+        var options = new HierarchicalGridSearchOptions { LowerBound = -1.0, UpperBound = 3.0, Levels = 2 };
+        var search = new HierarchicalGridSearch(options);
+
+        GridSearchResult result = search.Search(1, weights => -Math.Abs(weights[0] - 2.1));
+
+        double[] visited = result.History.Select(evaluation => evaluation.Weights[0]).ToArray();
+        Assert.Equal(new[] { -1.0, 1.0, 3.0, 1.0, 2.0, 3.0 }, visited);
+        Assert.Equal(2.0, result.BestWeights[0]);
+    }
+
+    [Fact]
+    public void ProgressIsReportedAfterEveryVisit()
+    {
+        var search = new HierarchicalGridSearch();
+        var progress = new RecordingProgress();
+
+        search.Search(2, weights => NegativeSquaredDistance(weights, [0.3, 0.8]), progress);
+
+        Assert.Equal(45, progress.Reports.Count);
+        Assert.Equal(45, progress.Reports[^1].Evaluations);
+        Assert.Equal(45, progress.Reports[^1].TotalEvaluations);
+        Assert.Equal(HierarchicalGridSearch.CountDistinctPoints(2, 5), progress.Reports[^1].DistinctPoints);
+        Assert.Equal(5, progress.Reports[^1].Level);
+        bool bestNeverDrops = progress.Reports
+            .Zip(progress.Reports.Skip(1))
+            .All(pair => pair.Second.BestScore >= pair.First.BestScore);
+        Assert.True(bestNeverDrops);
+    }
+
+    [Fact]
+    public void CancellationStopsBeforeNextPoint()
+    {
+        var search = new HierarchicalGridSearch();
+        using var cancellation = new CancellationTokenSource();
+        int calls = 0;
+
+        Assert.ThrowsAny<OperationCanceledException>(() => search.Search(
+            3,
+            weights =>
+            {
+                calls++;
+                if (calls == 10)
+                {
+                    cancellation.Cancel();
+                }
+
+                return 0.0;
+            },
+            cancellationToken: cancellation.Token));
+
+        Assert.Equal(10, calls);
+    }
+
+    [Fact]
+    public void CanceledTokenScoresNothing()
+    {
+        var search = new HierarchicalGridSearch();
+        int calls = 0;
+
+        Assert.ThrowsAny<OperationCanceledException>(
+            () => search.Search(2, weights => ++calls, cancellationToken: new CancellationToken(canceled: true)));
+
+        Assert.Equal(0, calls);
+    }
+
+    [Fact]
+    public void TokenIsPassedToScoreFunction()
+    {
+        var search = new HierarchicalGridSearch(new HierarchicalGridSearchOptions { Levels = 1 });
+        using var cancellation = new CancellationTokenSource();
+        var received = new List<CancellationToken>();
+
+        search.Search(
+            1,
+            (weights, token) =>
+            {
+                received.Add(token);
+                return weights[0];
+            },
+            cancellationToken: cancellation.Token);
+
+        Assert.Equal(3, received.Count);
+        Assert.All(received, token => Assert.Equal(cancellation.Token, token));
+    }
+
+    [Fact]
+    public void NonFiniteScoreNamesPoint()
+    {
+        var search = new HierarchicalGridSearch();
+
+        ArgumentException error = Assert.Throws<ArgumentException>(
+            () => search.Search(2, weights => weights[0] == 0.5 && weights[1] == 1.0 ? double.NaN : 0.0));
+
+        Assert.Equal("score", error.ParamName);
+        Assert.Contains("(0.5, 1)", error.Message);
+        Assert.Contains("NaN", error.Message);
+    }
+
+    [Fact]
+    public void InfiniteScoreIsRejected()
+    {
+        var search = new HierarchicalGridSearch();
+
+        Assert.Throws<ArgumentException>(() => search.Search(1, weights => double.PositiveInfinity));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(17)]
+    public void DimensionsOutsideRangeAreRejected(int dimensions)
+    {
+        var search = new HierarchicalGridSearch();
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => search.Search(dimensions, weights => 0.0));
+    }
+
+    [Fact]
+    public void InvalidOptionsAreRejectedTogether()
+    {
+        var options = new HierarchicalGridSearchOptions { Levels = 0, LowerBound = 1.0, UpperBound = 0.0 };
+
+        ArgumentException error = Assert.Throws<ArgumentException>(() => new HierarchicalGridSearch(options));
+
+        Assert.Contains("Levels is 0", error.Message);
+        Assert.Contains("LowerBound (1) must be below UpperBound (0)", error.Message);
+    }
+
+    [Fact]
+    public void OptionsAreCopiedAtConstruction()
+    {
+        var options = new HierarchicalGridSearchOptions { Levels = 3 };
+        var search = new HierarchicalGridSearch(options);
+
+        options.Levels = 7;
+
+        Assert.Equal(3, search.Levels);
+    }
+
+    private static double NegativeSquaredDistance(IReadOnlyList<double> weights, double[] center)
+    {
+        double sum = 0.0;
+        for (int axis = 0; axis < weights.Count; axis++)
+        {
+            double difference = weights[axis] - center[axis];
+            sum += difference * difference;
+        }
+
+        return -sum;
+    }
+
+    private sealed class RecordingProgress : IProgress<GridSearchProgress>
+    {
+        public List<GridSearchProgress> Reports { get; } = [];
+
+        public void Report(GridSearchProgress value) => Reports.Add(value);
+    }
+}
