@@ -77,7 +77,7 @@ public sealed class PerplexityFluencyReward : IRewardModel
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             var prompts = chunk.Select(p => _template.EncodePrompt(p.Prompt)).ToArray();
-            var responses = chunk.Select(p => (IReadOnlyList<int>)[.. _template.EncodeResponse(p.Response), end]).ToArray();
+            var responses = chunk.Select(p => _template.EncodeResponse(p.Response)).ToArray();
             var (tokens, mask, positions, promptWidth) = PromptBatch.CreateWithResponses(prompts, responses, end);
             var hidden = _model.ForwardHidden(tokens, positions, mask, null, null);
             var logits = _model.LanguageModelHead(hidden[.., (promptWidth - 1)..(int)(tokens.shape[1] - 1)]);

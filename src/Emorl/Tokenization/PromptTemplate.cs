@@ -21,9 +21,11 @@ public sealed class PromptTemplate
     /// <summary>Creates a template.</summary>
     /// <param name="tokenizer">The tokenizer of the model.</param>
     /// <param name="maxPromptTokens">Longest encoded prompt; longer statements lose tokens from the left. Default 128 (EMORL's encoder limit).</param>
+    /// <param name="maxResponseTokens">Longest encoded reference response, end-of-text included; longer ones lose tokens from the right. Default 64 (EMORL's generation limit).</param>
     /// <param name="prefix">Text before the statement. Default <c>"Client: "</c>.</param>
     /// <param name="suffix">Text after the statement, which cues the response. Default <c>"\nCounselor:"</c>.</param>
-    public PromptTemplate(ITextTokenizer tokenizer, int maxPromptTokens = 128, string prefix = "Client: ", string suffix = "\nCounselor:")
+    public PromptTemplate(
+        ITextTokenizer tokenizer, int maxPromptTokens = 128, int maxResponseTokens = 64, string prefix = "Client: ", string suffix = "\nCounselor:")
     {
         ArgumentNullException.ThrowIfNull(tokenizer);
         ArgumentNullException.ThrowIfNull(prefix);
@@ -40,7 +42,9 @@ public sealed class PromptTemplate
                 $"The template alone takes {_prefixIds.Count + _suffixIds.Count} tokens; allow more prompt tokens than that.");
         }
 
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxResponseTokens, 2);
         MaxPromptTokens = maxPromptTokens;
+        MaxResponseTokens = maxResponseTokens;
     }
 
     /// <summary>Gets the tokenizer.</summary>
@@ -55,6 +59,9 @@ public sealed class PromptTemplate
     /// <summary>Gets the longest encoded prompt.</summary>
     public int MaxPromptTokens { get; }
 
+    /// <summary>Gets the longest encoded reference response, end-of-text included.</summary>
+    public int MaxResponseTokens { get; }
+
     /// <summary>Encodes a statement into prompt token ids, cutting the statement from the left when too long.</summary>
     /// <param name="statement">The client's statement.</param>
     /// <returns>The prompt's token ids, at most <see cref="MaxPromptTokens"/>.</returns>
@@ -67,13 +74,17 @@ public sealed class PromptTemplate
         return _prefixIds.Concat(kept).Concat(_suffixIds).ToArray();
     }
 
-    /// <summary>Encodes a reference response for supervised training, with its leading space and without end-of-text.</summary>
+    /// <summary>
+    /// Encodes a reference response for supervised training or scoring, with its leading space and
+    /// a closing end-of-text, cut to <see cref="MaxResponseTokens"/>.
+    /// </summary>
     /// <param name="response">The response text.</param>
-    /// <returns>The response's token ids.</returns>
+    /// <returns>The response's token ids, ending with end-of-text.</returns>
     public IReadOnlyList<int> EncodeResponse(string response)
     {
         ArgumentNullException.ThrowIfNull(response);
-        return Tokenizer.Encode(" " + response.Trim());
+        var ids = Tokenizer.Encode(" " + response.Trim());
+        return ids.Take(MaxResponseTokens - 1).Append(Tokenizer.EndOfTextId).ToArray();
     }
 
     /// <summary>Decodes generated tokens into trimmed response text.</summary>

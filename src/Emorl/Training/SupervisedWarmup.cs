@@ -136,7 +136,7 @@ public sealed partial class SupervisedWarmup
     private static List<(IReadOnlyList<int> Prompt, IReadOnlyList<int> Response)> Encode(
         PromptTemplate template, IReadOnlyList<(string Statement, string Response)> pairs) =>
         pairs.Select(p => (template.EncodePrompt(p.Statement),
-                           (IReadOnlyList<int>)[.. template.EncodeResponse(p.Response), template.Tokenizer.EndOfTextId]))
+                           template.EncodeResponse(p.Response)))
              .ToList();
 
     private double TrainStep(Gpt2Model model, optim.Optimizer optimizer, List<(IReadOnlyList<int> Prompt, IReadOnlyList<int> Response)> batch, int pad)

@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(Emorl.Benchmarks.AggregationBenchmarks).Assembly).Run(args);

@@ -1,0 +1,278 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using Emorl.Aggregation;
+using Emorl.Checkpoints;
+using Emorl.Data;
+using Emorl.Evaluation;
+using Emorl.Generation;
+using Emorl.Models;
+using Emorl.Objectives;
+using Emorl.Rewards;
+using Emorl.Search;
+using Emorl.Tokenization;
+using Emorl.Training;
+using static TorchSharp.torch;
+
+namespace CounselorReflection;
+
+/// <summary>
+/// The whole EMORL pipeline on counselor reflections: warm-up, reward models, one adapter per
+/// objective, weight search, and a test-split comparison, composed from the library's public types.
+/// </summary>
+internal sealed class CounselorRun
+{
+    private const int PromptTokens = 96;
+    private const int ResponseTokens = 64;
+    private readonly SampleOptions _options;
+    private readonly CancellationToken _cancellationToken;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+
+    public CounselorRun(SampleOptions options, CancellationToken cancellationToken)
+    {
+        _options = options;
+        _cancellationToken = cancellationToken;
+    }
+
+    public RunReport Run()
+    {
+        manual_seed(_options.Seed);
+        var (dataset, datasetName) = SampleData.LoadReflections(_options);
+        var split = DatasetSplitter.Split(dataset.Records, _options.Seed);
+        Stage($"Data: {datasetName}, {dataset.Records.Count} statements ({dataset.DuplicatePromptCount} duplicates dropped), "
+            + $"split {split.Train.Count}/{split.Validation.Count}/{split.Test.Count}");
+
+        var annoMi = SampleData.LoadAnnoMi(_options);
+        var warmupPairs = split.Train.SelectMany(r => r.HighQuality.Select(h => (r.Prompt, h)))
+            .Concat(annoMi.Select(p => (p.ClientUtterance, p.Reflection)))
+            .ToArray();
+        var gpt2 = new Gpt2Tokenizer();
+        var tokenizer = CompactVocabularyTokenizer.FromCorpus(gpt2, split.Train.SelectMany(r => r.GetGradedResponses().Select(g => g.Text).Prepend(r.Prompt))
+            .Concat(annoMi.SelectMany(p => new[] { p.ClientUtterance, p.Reflection })));
+        var template = new PromptTemplate(tokenizer, PromptTokens, ResponseTokens);
+        Directory.CreateDirectory(_options.OutputDirectory);
+        tokenizer.Save(Path.Combine(_options.OutputDirectory, "vocabulary.json"));
+
+        using var baseModel = new Gpt2Model(ModelOptions(tokenizer), _options.Seed);
+        var warmup = Warmup(baseModel, template, warmupPairs, split);
+
+        var (rewards, scorerReports) = BuildRewards(gpt2, baseModel, template, split, warmup);
+        try
+        {
+            return TrainSearchAndEvaluate(baseModel, template, rewards, scorerReports, split, datasetName, warmup, warmupPairs.Length, tokenizer.VocabularySize);
+        }
+        finally
+        {
+            foreach (var reward in rewards.OfType<IDisposable>())
+            {
+                reward.Dispose();
+            }
+        }
+    }
+
+    private RunReport TrainSearchAndEvaluate(
+        Gpt2Model baseModel, PromptTemplate template, IReadOnlyList<IRewardModel> rewards, Dictionary<string, ScorerReport> scorerReports,
+        DatasetSplit<PairRecord> split, string datasetName, WarmupResult warmup, int warmupPairs, int vocabularySize)
+    {
+        var objectives = new List<LoraObjectiveModel>();
+        try
+        {
+            var training = new Dictionary<string, TrainingReport>(StringComparer.Ordinal);
+            foreach (var reward in rewards)
+            {
+                var (model, report) = TrainObjective(baseModel, template, reward, split, objectives.Count);
+                objectives.Add(model);
+                training[reward.Name] = report;
+            }
+
+            var aggregator = new HiddenStateAggregator(objectives);
+            var (search, searchReport) = SearchWeights(aggregator, template, rewards, split);
+            var (models, examples) = EvaluateOnTest(baseModel, objectives, aggregator, template, rewards, split, search.BestWeights);
+            return new RunReport(
+                datasetName, _options.Seed, rewards.Select(r => r.Name).ToArray(), scorerReports, models, searchReport, training,
+                new WarmupReport(warmupPairs, warmup.Steps, warmup.Seconds, warmup.Losses[0], warmup.Losses.TakeLast(20).Average(),
+                    warmup.ValidationPerplexity, vocabularySize, baseModel.parameters().Sum(p => p.numel())),
+                new SplitReport(split.Train.Count, split.Validation.Count, split.Test.Count),
+                Machine(), _clock.Elapsed.TotalSeconds, examples);
+        }
+        finally
+        {
+            foreach (var objective in objectives)
+            {
+                objective.Dispose();
+            }
+        }
+    }
+
+    private Gpt2Options ModelOptions(CompactVocabularyTokenizer tokenizer) => new()
+    {
+        VocabularySize = tokenizer.VocabularySize,
+        ContextLength = PromptTokens + Math.Max(ResponseTokens, _options.MaxNewTokens),
+        LayerCount = _options.Layers,
+        HiddenSize = _options.Hidden,
+        HeadCount = _options.Heads,
+        Dropout = 0.1,
+    };
+
+    private WarmupResult Warmup(Gpt2Model model, PromptTemplate template, (string, string)[] pairs, DatasetSplit<PairRecord> split)
+    {
+        Stage($"Warm-up: {pairs.Length} (statement, reflection) pairs, {_options.WarmupSteps} steps, "
+            + $"{model.parameters().Sum(p => p.numel()):N0} parameters");
+        var warmup = new SupervisedWarmup(new WarmupOptions { Steps = _options.WarmupSteps, Seed = _options.Seed });
+        var validation = split.Validation.SelectMany(r => r.HighQuality.Select(h => (r.Prompt, h))).ToArray();
+        var result = warmup.Train(model, template, pairs, validation,
+            new ConsoleProgress<TrainingProgress>(p => $"warm-up step {p.Step}/{p.TotalSteps}, loss {p.Value:F3}", p => p.Step == p.TotalSteps),
+            _cancellationToken);
+        Gpt2Checkpoint.SaveModel(model, Path.Combine(_options.OutputDirectory, "base"));
+        Stage($"Warm-up done in {result.Seconds:F0} s: validation perplexity of reference reflections {result.ValidationPerplexity:F1}");
+        return result;
+    }
+
+    private (IReadOnlyList<IRewardModel> Rewards, Dictionary<string, ScorerReport> Reports) BuildRewards(
+        Gpt2Tokenizer gpt2, Gpt2Model baseModel, PromptTemplate template, DatasetSplit<PairRecord> split, WarmupResult warmup)
+    {
+        var reports = new Dictionary<string, ScorerReport>(StringComparer.Ordinal);
+        var scorerOptions = new TextPairScorerOptions { Epochs = _options.ScorerEpochs, Seed = _options.Seed };
+
+        Stage("Reward model 'reflection': trained on graded responses of the training split (high 1, medium 0.5, low 0)");
+        var reflectionExamples = split.Train.SelectMany(Graded).ToArray();
+        var reflection = TextPairScorer.Train("reflection", gpt2, reflectionExamples, scorerOptions, cancellationToken: _cancellationToken);
+        var heldOut = split.Test.SelectMany(Graded).Where(e => e.Target != 0.5).ToArray();
+        double ranking = RewardMetrics.PairwiseRankingAccuracy(heldOut, reflection.Score(heldOut.Select(e => e.Pair).ToArray()));
+        reports["reflection"] = new ScorerReport("pairwise_ranking_accuracy_hq_over_lq_test", ranking, reflectionExamples.Length, heldOut.Length, "training split");
+        Stage($"  held-out ranking accuracy (high over low, test statements): {ranking:F3}");
+
+        var (empathyRecords, empathySource) = SampleData.LoadEmpathy(_options);
+        var empathySplit = DatasetSplitter.Split(empathyRecords, _options.Seed, new DatasetSplitOptions { TrainFraction = 0.8, ValidationFraction = 0, TestFraction = 0.2 });
+        Stage($"Reward model 'empathy': trained on {empathySplit.Train.Count} rows of {empathySource}, {empathySplit.Test.Count} held out");
+        var empathyExamples = empathySplit.Train.Select(ToScored).ToArray();
+        var empathy = TextPairScorer.Train("empathy", gpt2, empathyExamples, scorerOptions, cancellationToken: _cancellationToken);
+        var empathyHeldOut = empathySplit.Test.Select(ToScored).ToArray();
+        double correlation = RewardMetrics.PearsonCorrelation(
+            empathy.Score(empathyHeldOut.Select(e => e.Pair).ToArray()), empathyHeldOut.Select(e => e.Target).ToArray());
+        reports["empathy"] = new ScorerReport("pearson_correlation_heldout", correlation, empathyExamples.Length, empathyHeldOut.Length, empathySource);
+        Stage($"  held-out Pearson correlation: {correlation:F3}");
+
+        // A model trained from scratch has a far higher perplexity than GPT-2, so the ceiling of the
+        // (C − PPL) / C mapping scales with the warm-up model's own perplexity on reference text.
+        double ceiling = Math.Max(50, 2 * warmup.ValidationPerplexity);
+        var fluency = new PerplexityFluencyReward(baseModel, template, ceiling);
+        var references = split.Test.Select(r => new PromptResponse(r.Prompt, r.HighQuality[0])).ToArray();
+        double referenceFluency = fluency.Score(references).Average();
+        reports["fluency"] = new ScorerReport("mean_score_of_test_references", referenceFluency, 0, references.Length,
+            string.Create(CultureInfo.InvariantCulture, $"warm-up model perplexity, ceiling {ceiling:F1}"));
+        Stage($"Reward model 'fluency': (C − perplexity) / C under the frozen warm-up model, C = {ceiling:F1}; reference reflections score {referenceFluency:F3}");
+        return ([reflection, empathy, fluency], reports);
+    }
+
+    private (LoraObjectiveModel Model, TrainingReport Report) TrainObjective(
+        Gpt2Model baseModel, PromptTemplate template, IRewardModel reward, DatasetSplit<PairRecord> split, int index)
+    {
+        var options = new KScstOptions
+        {
+            MaxSteps = _options.RlSteps,
+            PromptsPerStep = _options.PromptsPerStep,
+            LearningRate = _options.LearningRate,
+            Seed = _options.Seed * 100 + index,
+            Sampling = new GenerationOptions { MaxNewTokens = _options.MaxNewTokens },
+            ValidationInterval = Math.Max(1, Math.Min(8, _options.RlSteps / 4)),
+        };
+        var adapter = LoraAdapter.Create(baseModel, new LoraOptions(), _options.Seed * 100 + index);
+        var model = new LoraObjectiveModel(reward.Name, baseModel, adapter);
+        Stage($"Objective '{reward.Name}': k-SCST, at most {options.MaxSteps} steps of {options.PromptsPerStep} prompts × {options.SamplesPerPrompt} samples, "
+            + $"{adapter.ParameterCount:N0} LoRA parameters");
+        using var trainer = new KScstTrainer(model, reward, template, options);
+        var result = trainer.Train(split.Train.Select(r => r.Prompt).ToArray(), split.Validation.Select(r => r.Prompt).ToArray(),
+            new ConsoleProgress<TrainingProgress>(
+                p => $"{p.Stage} step {p.Step}/{p.TotalSteps}, validation score {(p.Value is null ? "-" : p.Value.Value.ToString("F3", CultureInfo.InvariantCulture))}",
+                p => p.Step == p.TotalSteps),
+            _cancellationToken);
+        Gpt2Checkpoint.SaveAdapter(adapter, Path.Combine(_options.OutputDirectory, "adapters", reward.Name));
+        Stage($"  {result.Steps} steps, {result.DataPoints} data points, {result.Seconds:F0} s, converged: {result.Converged}");
+        return (model, new TrainingReport(result.DataPoints, result.Seconds, result.Steps, result.Converged, result.ValidationScores,
+            result.StepMetrics.Count == 0 ? 0 : result.StepMetrics[^1].Kl));
+    }
+
+    private (GridSearchResult Result, SearchReport Report) SearchWeights(
+        HiddenStateAggregator aggregator, PromptTemplate template, IReadOnlyList<IRewardModel> rewards, DatasetSplit<PairRecord> split)
+    {
+        var clock = Stopwatch.StartNew();
+        var evaluator = new ObjectiveEvaluator(template, rewards, split.Validation.Select(r => r.Prompt).ToArray());
+        var greedy = GenerationOptions.CreateGreedy(_options.MaxNewTokens);
+        int eos = template.Tokenizer.EndOfTextId;
+        var search = new HierarchicalGridSearch(new HierarchicalGridSearchOptions { Levels = _options.SearchLevels });
+        Stage($"Weight search: {_options.SearchLevels} levels over [0,1]^{aggregator.Count}, scored by the mean validation reward");
+        var result = search.Search(
+            aggregator.Count,
+            (weights, token) => evaluator.Evaluate(prompts => aggregator.Generate(prompts, weights, eos, greedy, cancellationToken: token), token).Mean,
+            new ConsoleProgress<GridSearchProgress>(
+                p => $"level {p.Level}/{p.Levels}, {p.Evaluations}/{p.TotalEvaluations} points, best {p.BestScore:F3} at ({string.Join(", ", p.BestWeights.Select(w => w.ToString("0.###", CultureInfo.InvariantCulture)))})",
+                p => p.Evaluations == p.TotalEvaluations),
+            _cancellationToken);
+        Stage($"  best weights ({string.Join(", ", result.BestWeights.Select(w => w.ToString("0.#####", CultureInfo.InvariantCulture)))}), validation mean {result.BestScore:F3}, "
+            + $"{result.DistinctPoints} points scored in {clock.Elapsed.TotalSeconds:F0} s");
+        var history = result.History.Select(h => new SearchPointReport(h.Weights, h.Score, h.Level, h.FromCache)).ToArray();
+        return (result, new SearchReport(result.Evaluations, result.DistinctPoints, result.ExhaustiveGridSize.ToString(CultureInfo.InvariantCulture),
+            _options.SearchLevels, result.BestWeights, result.BestScore, clock.Elapsed.TotalSeconds, history));
+    }
+
+    private (IReadOnlyList<ModelReport> Models, IReadOnlyList<ExampleReport> Examples) EvaluateOnTest(
+        Gpt2Model baseModel, List<LoraObjectiveModel> objectives, HiddenStateAggregator aggregator, PromptTemplate template,
+        IReadOnlyList<IRewardModel> rewards, DatasetSplit<PairRecord> split, IReadOnlyList<double> bestWeights)
+    {
+        Stage($"Test evaluation on {split.Test.Count} statements, greedy decoding");
+        var evaluator = new ObjectiveEvaluator(template, rewards, split.Test.Select(r => r.Prompt).ToArray());
+        var greedy = GenerationOptions.CreateGreedy(_options.MaxNewTokens);
+        int eos = template.Tokenizer.EndOfTextId;
+        double[] uniform = Enumerable.Repeat(1.0 / objectives.Count, objectives.Count).ToArray();
+        var candidates = new List<(string Name, IReadOnlyList<double>? Weights, Func<IReadOnlyList<IReadOnlyList<int>>, IReadOnlyList<int[]>> Generate)>
+        {
+            ("base", null, p => new LoraObjectiveModel("base", baseModel, null).Generate(p, eos, greedy, cancellationToken: _cancellationToken)),
+        };
+        candidates.AddRange(objectives.Select(o => (o.Name, (IReadOnlyList<double>?)null,
+            (Func<IReadOnlyList<IReadOnlyList<int>>, IReadOnlyList<int[]>>)(p => o.Generate(p, eos, greedy, cancellationToken: _cancellationToken)))));
+        candidates.Add(("uniform", uniform, p => aggregator.Generate(p, uniform, eos, greedy, cancellationToken: _cancellationToken)));
+        candidates.Add(("emorl", bestWeights, p => aggregator.Generate(p, bestWeights, eos, greedy, cancellationToken: _cancellationToken)));
+
+        var reports = new List<ModelReport>();
+        var samples = new Dictionary<string, IReadOnlyList<PromptResponse>>(StringComparer.Ordinal);
+        foreach (var (name, weights, generate) in candidates)
+        {
+            var result = evaluator.Evaluate(generate, _cancellationToken);
+            reports.Add(new ModelReport(name, weights, result.Scores, result.Mean, result.DistinctTwo));
+            samples[name] = result.Samples;
+            Stage($"  {name,-10} " + string.Join("  ", result.Scores.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Key} {s.Value:F3}")))
+                + string.Create(CultureInfo.InvariantCulture, $"  mean {result.Mean:F3}"));
+        }
+
+        var examples = Enumerable.Range(0, Math.Min(3, split.Test.Count))
+            .Select(i => new ExampleReport(split.Test[i].Prompt, samples.ToDictionary(s => s.Key, s => s.Value[i].Response, StringComparer.Ordinal)))
+            .ToArray();
+        return (reports, examples);
+    }
+
+    private static IEnumerable<ScoredPair> Graded(PairRecord record) =>
+        record.GetGradedResponses().Select(g => new ScoredPair(new PromptResponse(record.Prompt, g.Text), (int)g.Level / 2.0));
+
+    private static ScoredPair ToScored(EmpathyRecord record) =>
+        new(new PromptResponse(record.SeekerPost, record.ResponsePost), record.Score);
+
+    private static MachineReport Machine()
+    {
+        string cpu = "unknown CPU";
+        if (File.Exists("/proc/cpuinfo"))
+        {
+            cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? cpu;
+        }
+
+        return new MachineReport(cpu, Environment.ProcessorCount, System.Runtime.InteropServices.RuntimeInformation.OSDescription,
+            Environment.Version.ToString(), "TorchSharp " + typeof(TorchSharp.torch).Assembly.GetName().Version);
+    }
+
+    private void Stage(string message) =>
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{_clock.Elapsed.TotalSeconds,6:F1} s] {message}"));
+}

@@ -1,0 +1,180 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+
+namespace CounselorReflection;
+
+/// <summary>Sizes of a run.</summary>
+internal enum Preset
+{
+    /// <summary>The default: a run on the embedded data in a few minutes, or a longer one on PAIR.</summary>
+    Standard,
+
+    /// <summary>The smallest run that still exercises every stage, for smoke tests and CI.</summary>
+    Tiny,
+}
+
+/// <summary>Command-line settings of the sample, with each preset's defaults.</summary>
+internal sealed class SampleOptions
+{
+    public string? DataPath { get; set; }
+
+    public string? EpitomeFolder { get; set; }
+
+    public string? AnnoMiPath { get; set; }
+
+    public bool UseAnnoMi { get; set; } = true;
+
+    public string OutputDirectory { get; set; } = Path.Combine("runs", "counselor");
+
+    public Preset Preset { get; set; } = Preset.Standard;
+
+    public int Seed { get; set; } = 1;
+
+    public int Layers { get; set; }
+
+    public int Hidden { get; set; }
+
+    public int Heads { get; set; }
+
+    public int WarmupSteps { get; set; }
+
+    public int RlSteps { get; set; }
+
+    public int PromptsPerStep { get; set; }
+
+    public int MaxNewTokens { get; set; }
+
+    public double LearningRate { get; set; }
+
+    public int SearchLevels { get; set; }
+
+    public int ScorerEpochs { get; set; }
+
+    public static string Usage => """
+        Usage: dotnet run --project samples/CounselorReflection -c Release -- [options]
+
+        Runs EMORL end to end: warm-up of a small base model, three reward models, one LoRA adapter
+        per objective trained with k-SCST, hierarchical grid search of the aggregation weights, and
+        a test-split report. With no --data it uses the statements embedded in the sample.
+
+          --data PATH         PAIR CSV (prompt,hq1,hq2,mq1,lq1..lq5); default: the embedded dataset
+          --epitome DIR       EPITOME folder for the empathy scorer; default: DIR/../epitome next to
+                              --data when present, otherwise the embedded empathy data
+          --annomi PATH       AnnoMI-simple.csv for extra warm-up pairs; default: next to --data when present
+          --no-annomi         do not add AnnoMI pairs to the warm-up
+          --out DIR           output folder for report.md, report.json and checkpoints (default runs/counselor)
+          --preset NAME       standard (default) or tiny (seconds; for smoke tests)
+          --seed N            seed of the split, initialisation and sampling (default 1)
+          --layers N          transformer layers of the base model
+          --hidden N          hidden size of the base model (a multiple of --heads)
+          --heads N           attention heads
+          --warmup-steps N    supervised warm-up steps
+          --rl-steps N        k-SCST step budget per objective
+          --prompts-per-step N  prompts per k-SCST step (3 samples each)
+          --max-new-tokens N  longest generated response, in tokens
+          --lr X              k-SCST learning rate
+          --search-levels N   levels of the hierarchical grid search (5 in EMORL)
+          --scorer-epochs N   training epochs of the reflection and empathy scorers
+          --help              show this text
+        """;
+
+    /// <summary>Parses arguments, then fills every size not given from the preset.</summary>
+    public static SampleOptions Parse(IReadOnlyList<string> args)
+    {
+        var options = new SampleOptions();
+        for (int i = 0; i < args.Count; i++)
+        {
+            string name = args[i];
+            if (name is "--no-annomi")
+            {
+                options.UseAnnoMi = false;
+                continue;
+            }
+
+            if (i + 1 >= args.Count)
+            {
+                throw new ArgumentException($"Option {name} needs a value (or is unknown). Run with --help for the list.");
+            }
+
+            string value = args[++i];
+            switch (name)
+            {
+                case "--data": options.DataPath = value; break;
+                case "--epitome": options.EpitomeFolder = value; break;
+                case "--annomi": options.AnnoMiPath = value; break;
+                case "--out": options.OutputDirectory = value; break;
+                case "--preset": options.Preset = ParsePreset(value); break;
+                case "--seed": options.Seed = ParseInt(name, value, 0); break;
+                case "--layers": options.Layers = ParseInt(name, value, 1); break;
+                case "--hidden": options.Hidden = ParseInt(name, value, 8); break;
+                case "--heads": options.Heads = ParseInt(name, value, 1); break;
+                case "--warmup-steps": options.WarmupSteps = ParseInt(name, value, 1); break;
+                case "--rl-steps": options.RlSteps = ParseInt(name, value, 1); break;
+                case "--prompts-per-step": options.PromptsPerStep = ParseInt(name, value, 1); break;
+                case "--max-new-tokens": options.MaxNewTokens = ParseInt(name, value, 1); break;
+                case "--lr": options.LearningRate = ParseDouble(name, value); break;
+                case "--search-levels": options.SearchLevels = ParseInt(name, value, 1); break;
+                case "--scorer-epochs": options.ScorerEpochs = ParseInt(name, value, 1); break;
+                default: throw new ArgumentException($"Unknown option {name}. Run with --help for the list.");
+            }
+        }
+
+        options.ApplyPreset();
+        return options;
+    }
+
+    private void ApplyPreset()
+    {
+        bool tiny = Preset == Preset.Tiny;
+        bool pair = DataPath is not null;
+        Layers = Or(Layers, tiny ? 1 : pair ? 4 : 2);
+        Hidden = Or(Hidden, tiny ? 48 : pair ? 128 : 96);
+        Heads = Or(Heads, tiny ? 2 : 4);
+        WarmupSteps = Or(WarmupSteps, tiny ? 40 : pair ? 1500 : 300);
+        RlSteps = Or(RlSteps, tiny ? 4 : pair ? 160 : 24);
+        PromptsPerStep = Or(PromptsPerStep, tiny ? 4 : pair ? 16 : 8);
+        MaxNewTokens = Or(MaxNewTokens, tiny ? 12 : pair ? 48 : 32);
+        SearchLevels = Or(SearchLevels, tiny ? 2 : 5);
+        ScorerEpochs = Or(ScorerEpochs, tiny ? 2 : pair ? 12 : 10);
+        if (LearningRate == 0)
+        {
+            LearningRate = 1e-3;
+        }
+
+        if (Hidden % Heads != 0)
+        {
+            throw new ArgumentException($"--hidden {Hidden} is not a multiple of --heads {Heads}; pick sizes that divide.");
+        }
+    }
+
+    private static int Or(int value, int fallback) => value > 0 ? value : fallback;
+
+    private static Preset ParsePreset(string value) => value switch
+    {
+        "standard" => Preset.Standard,
+        "tiny" => Preset.Tiny,
+        _ => throw new ArgumentException($"Unknown preset '{value}'; use standard or tiny."),
+    };
+
+    private static int ParseInt(string name, string value, int minimum)
+    {
+        if (!int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int parsed) || parsed < minimum)
+        {
+            throw new ArgumentException($"{name} is '{value}'; it must be a whole number ≥ {minimum}.");
+        }
+
+        return parsed;
+    }
+
+    private static double ParseDouble(string name, string value)
+    {
+        if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double parsed) || !(parsed > 0) || double.IsInfinity(parsed))
+        {
+            throw new ArgumentException($"{name} is '{value}'; it must be a positive number such as 1e-3.");
+        }
+
+        return parsed;
+    }
+}

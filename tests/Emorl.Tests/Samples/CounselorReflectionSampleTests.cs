@@ -1,0 +1,68 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using CounselorReflection;
+
+namespace Emorl.Tests.Samples;
+
+[Collection("Torch")]
+public sealed class CounselorReflectionSampleTests
+{
+    [Fact]
+    public void TinyRunOnEmbeddedDataWritesTheReport()
+    {
+        string output = Path.Combine(Path.GetTempPath(), "emorl-sample-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var options = SampleOptions.Parse(["--preset", "tiny", "--out", output, "--seed", "3"]);
+
+            var report = new CounselorRun(options, default).Run();
+            ReportWriter.Write(report, output);
+
+            using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "report.json")));
+            AssertReportShape(json.RootElement);
+            Assert.True(File.Exists(Path.Combine(output, "report.md")));
+            Assert.True(File.Exists(Path.Combine(output, "base", "model.safetensors")));
+            Assert.True(File.Exists(Path.Combine(output, "adapters", "empathy", "adapter_model.safetensors")));
+        }
+        finally
+        {
+            if (Directory.Exists(output))
+            {
+                Directory.Delete(output, recursive: true);
+            }
+        }
+    }
+
+    private static void AssertReportShape(JsonElement root)
+    {
+        Assert.Equal(JsonValueKind.String, root.GetProperty("dataset").ValueKind);
+        Assert.Equal(3, root.GetProperty("seed").GetInt32());
+        var objectives = root.GetProperty("objectives").EnumerateArray().Select(o => o.GetString()).ToArray();
+        Assert.Equal(["reflection", "empathy", "fluency"], objectives);
+        foreach (var objective in objectives)
+        {
+            var scorer = root.GetProperty("scorers").GetProperty(objective!);
+            Assert.Equal(JsonValueKind.String, scorer.GetProperty("heldout_metric").ValueKind);
+            Assert.Equal(JsonValueKind.Number, scorer.GetProperty("value").ValueKind);
+            var training = root.GetProperty("training").GetProperty(objective!);
+            Assert.True(training.GetProperty("data_points").GetInt32() > 0);
+            Assert.True(training.GetProperty("seconds").GetDouble() > 0);
+        }
+
+        var names = root.GetProperty("models").EnumerateArray().Select(m => m.GetProperty("name").GetString()).ToArray();
+        Assert.Equal(["base", "reflection", "empathy", "fluency", "uniform", "emorl"], names);
+        foreach (var model in root.GetProperty("models").EnumerateArray())
+        {
+            Assert.Equal(3, model.GetProperty("test_scores").EnumerateObject().Count());
+            Assert.InRange(model.GetProperty("test_mean").GetDouble(), 0, 1);
+        }
+
+        var search = root.GetProperty("search");
+        Assert.Equal(2 * 27, search.GetProperty("evaluations").GetInt32());
+        Assert.Equal(27 + 19, search.GetProperty("distinct_points").GetInt32());
+        Assert.Equal(3, search.GetProperty("best_weights").GetArrayLength());
+        Assert.Equal(JsonValueKind.Number, search.GetProperty("best_validation_mean").ValueKind);
+    }
+}
