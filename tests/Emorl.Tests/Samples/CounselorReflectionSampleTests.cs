@@ -39,19 +39,19 @@ public sealed class CounselorReflectionSampleTests
     {
         Assert.Equal(JsonValueKind.String, root.GetProperty("dataset").ValueKind);
         Assert.Equal(3, root.GetProperty("seed").GetInt32());
-        var objectives = root.GetProperty("objectives").EnumerateArray().Select(o => o.GetString()).ToArray();
+        var objectives = root.GetProperty("objectives").EnumerateArray().Select(o => o.GetString() ?? "").ToArray();
         Assert.Equal(["reflection", "empathy", "fluency"], objectives);
         foreach (var objective in objectives)
         {
-            var scorer = root.GetProperty("scorers").GetProperty(objective!);
+            var scorer = root.GetProperty("scorers").GetProperty(objective);
             Assert.Equal(JsonValueKind.String, scorer.GetProperty("heldout_metric").ValueKind);
             Assert.Equal(JsonValueKind.Number, scorer.GetProperty("value").ValueKind);
-            var training = root.GetProperty("training").GetProperty(objective!);
+            var training = root.GetProperty("training").GetProperty(objective);
             Assert.True(training.GetProperty("data_points").GetInt32() > 0);
             Assert.True(training.GetProperty("seconds").GetDouble() > 0);
         }
 
-        var names = root.GetProperty("models").EnumerateArray().Select(m => m.GetProperty("name").GetString()).ToArray();
+        var names = root.GetProperty("models").EnumerateArray().Select(m => m.GetProperty("name").GetString() ?? "").ToArray();
         Assert.Equal(["base", "reflection", "empathy", "fluency", "uniform", "emorl"], names);
         foreach (var model in root.GetProperty("models").EnumerateArray())
         {

@@ -99,7 +99,7 @@ public sealed class KScstTrainerTests
         Assert.False(ConvergenceRule.HasConverged(settled.Take(19).ToArray(), 20, 0.015));
     }
 
-    private static PromptTemplate Template() => new(new CharacterTokenizer(), 48, "Client: ", "\nCounselor:");
+    private static PromptTemplate Template() => new(new CharacterTokenizer(), maxPromptTokens: 48, prefix: "Client: ", suffix: "\nCounselor:");
 
     private static KScstOptions SmallOptions() => new()
     {
