@@ -55,7 +55,8 @@ internal sealed class CounselorRun
             .Concat(annoMi.SelectMany(p => new[] { p.ClientUtterance, p.Reflection })));
         var template = new PromptTemplate(tokenizer, PromptTokens, ResponseTokens);
         Directory.CreateDirectory(_options.OutputDirectory);
-        tokenizer.Save(Path.Combine(_options.OutputDirectory, "vocabulary.json"));
+        Directory.CreateDirectory(Path.Combine(_options.OutputDirectory, "base"));
+        tokenizer.Save(Path.Combine(_options.OutputDirectory, "base", "vocabulary.json"));
 
         using var baseModel = new Gpt2Model(ModelOptions(tokenizer), _options.Seed);
         var warmup = Warmup(baseModel, template, warmupPairs, split);

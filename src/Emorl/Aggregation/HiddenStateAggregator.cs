@@ -27,8 +27,12 @@ public sealed class HiddenStateAggregator
 
     /// <summary>Creates an aggregator over models that share one base model.</summary>
     /// <param name="models">The K objective models, K ≥ 1, in weight order.</param>
+    /// <param name="batchAdapters">
+    /// Whether to run LoRA objective models of equal rank as one stacked batch through the shared
+    /// base (default true). Other models always run one pass each.
+    /// </param>
     /// <exception cref="ArgumentException">The list is empty or the models do not share one base.</exception>
-    public HiddenStateAggregator(IReadOnlyList<IObjectiveModel> models)
+    public HiddenStateAggregator(IReadOnlyList<IObjectiveModel> models, bool batchAdapters = true)
     {
         ArgumentNullException.ThrowIfNull(models);
         if (models.Count == 0)
@@ -49,7 +53,14 @@ public sealed class HiddenStateAggregator
         }
 
         _models = models.ToArray();
+        BatchesAdapters = batchAdapters && _models.All(m => m is LoraObjectiveModel);
     }
+
+    /// <summary>
+    /// Gets whether decoding stacks the K adapters into one batch: K × B rows go through the base
+    /// weights together and each adapter updates its own slice, one KV cache for all.
+    /// </summary>
+    public bool BatchesAdapters { get; }
 
     /// <summary>Gets the number of aggregated models, K.</summary>
     public int Count => _models.Length;
@@ -77,7 +88,7 @@ public sealed class HiddenStateAggregator
         ArgumentNullException.ThrowIfNull(prompts);
         ArgumentNullException.ThrowIfNull(options);
         ValidateWeights(weights);
-        using var source = new AggregatedSource(_models, weights);
+        using var source = CreateSource(weights);
         using var generator = seed is null ? null : new Generator((ulong)seed.Value);
         return DecodingLoop.Run(source, prompts, endOfTextId, options, generator, cancellationToken);
     }
@@ -91,6 +102,21 @@ public sealed class HiddenStateAggregator
         ArgumentNullException.ThrowIfNull(hidden);
         ArgumentNullException.ThrowIfNull(weights);
         return tensordot(weights, hidden, [0], [0]);
+    }
+
+    private INextTokenSource CreateSource(IReadOnlyList<double> weights)
+    {
+        if (BatchesAdapters)
+        {
+            var baseModel = _models[0].SharedBase;
+            var stack = LoraAdapterStack.TryCreate(baseModel, _models.Select(m => ((LoraObjectiveModel)m).Adapter).ToArray());
+            if (stack is not null)
+            {
+                return new StackedSource(baseModel, stack, weights);
+            }
+        }
+
+        return new AggregatedSource(_models, weights);
     }
 
     private void ValidateWeights(IReadOnlyList<double> weights)
@@ -114,8 +140,50 @@ public sealed class HiddenStateAggregator
         }
     }
 
+    /// <summary>K adapters stacked over one base pass: rows [k·B, (k+1)·B) are model k's.</summary>
+    private sealed class StackedSource : INextTokenSource
+    {
+        private readonly LoraAdapterStack _stack;
+        private readonly Tensor _weights;
+        private KeyValueCache? _cache;
+
+        public StackedSource(Gpt2Model head, LoraAdapterStack stack, IReadOnlyList<double> weights)
+        {
+            Head = head;
+            _stack = stack;
+            _weights = tensor(weights.Select(w => (float)w).ToArray()).DetachFromDisposeScope();
+        }
+
+        public Gpt2Model Head { get; }
+
+        public void Begin(bool useCache)
+        {
+            _cache?.Dispose();
+            _cache = useCache ? Head.CreateCache() : null;
+        }
+
+        public Tensor NextTokenLogits(Tensor tokens, Tensor positions, Tensor keyMask)
+        {
+            int count = _stack.Count;
+            using var stackedTokens = tokens.repeat(count, 1);                                 // [K·B, T]
+            using var stackedPositions = positions.repeat(count, 1);
+            using var stackedMask = keyMask.repeat(count, 1);                                  // [K·B, Tk]
+            using var hidden = Head.ForwardHidden(stackedTokens, stackedPositions, stackedMask, _cache, _stack);
+            using var last = hidden[.., -1, ..].reshape(count, tokens.shape[0], -1);        // [K, B, H]
+            using var combined = WeightedSum(last, _weights);                                  // [B, H]
+            return Head.LanguageModelHead(combined);                                           // [B, V]
+        }
+
+        public void Dispose()
+        {
+            _cache?.Dispose();
+            _stack.Dispose();
+            _weights.Dispose();
+        }
+    }
+
     /// <summary>K models, each with its own cache, combined by their weighted hidden states.</summary>
-    private sealed class AggregatedSource : IHiddenStateSource
+    private sealed class AggregatedSource : INextTokenSource
     {
         private readonly IObjectiveModel[] _models;
         private readonly KeyValueCache?[] _caches;
@@ -128,8 +196,6 @@ public sealed class HiddenStateAggregator
             _weights = tensor(weights.Select(w => (float)w).ToArray()).DetachFromDisposeScope();
         }
 
-        public Gpt2Model Head => _models[0].SharedBase;
-
         public void Begin(bool useCache)
         {
             for (int k = 0; k < _models.Length; k++)
@@ -139,21 +205,23 @@ public sealed class HiddenStateAggregator
             }
         }
 
-        public Tensor Forward(Tensor tokens, Tensor positions, Tensor keyMask)
+        public Tensor NextTokenLogits(Tensor tokens, Tensor positions, Tensor keyMask)
         {
-            var hidden = new Tensor[_models.Length];
+            var last = new Tensor[_models.Length];
             for (int k = 0; k < _models.Length; k++)
             {
-                hidden[k] = _models[k].ForwardHidden(tokens, positions, keyMask, _caches[k]);   // [B, T, H]
+                using var hidden = _models[k].ForwardHidden(tokens, positions, keyMask, _caches[k]);   // [B, T, H]
+                last[k] = hidden[.., -1, ..];                                                       // [B, H]
             }
 
-            using var stacked = stack(hidden);                                                 // [K, B, T, H]
-            foreach (var h in hidden)
+            using var stacked = stack(last);                                                   // [K, B, H]
+            foreach (var h in last)
             {
                 h.Dispose();
             }
 
-            return WeightedSum(stacked, _weights);                                             // [B, T, H]
+            using var combined = WeightedSum(stacked, _weights);                               // [B, H]
+            return _models[0].SharedBase.LanguageModelHead(combined);                          // [B, V]
         }
 
         public void Dispose()

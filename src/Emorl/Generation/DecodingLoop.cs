@@ -14,7 +14,7 @@ internal static class DecodingLoop
 {
     /// <summary>Generates responses; each row stops at its own end-of-text, which is not returned.</summary>
     public static IReadOnlyList<int[]> Run(
-        IHiddenStateSource source,
+        INextTokenSource source,
         IReadOnlyList<IReadOnlyList<int>> prompts,
         int endOfTextId,
         Models.GenerationOptions options,
@@ -34,14 +34,12 @@ internal static class DecodingLoop
         source.Begin(options.UseCache);
         var (tokens, keyMask, positions) = PromptBatch.Create(prompts, endOfTextId);
         var finished = new bool[rows];
-        using var prefill = source.Forward(tokens, positions, keyMask);                    // [B, Lp, H]
-        var last = prefill[.., -1, ..];                                                     // [B, H]
+        var logits = source.NextTokenLogits(tokens, positions, keyMask);                  // [B, V]
         var nextPosition = positions[.., -1] + 1;                                           // [B]
         for (int step = 0; step < options.MaxNewTokens; step++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             using var stepScope = NewDisposeScope();
-            using var logits = source.Head.LanguageModelHead(last);                        // [B, V]
             var picked = TokenPicker.Pick(logits, options, generator).data<long>().ToArray();
             bool allFinished = true;
             for (int row = 0; row < rows; row++)
@@ -65,21 +63,21 @@ internal static class DecodingLoop
             var newTokens = tensor(picked, [rows, 1]);
             var newMask = ones([rows, 1], ScalarType.Bool);
             var grownMask = cat([keyMask, newMask], 1);
-            Tensor hidden;
+            Tensor next;
             if (options.UseCache)
             {
-                hidden = source.Forward(newTokens, nextPosition.unsqueeze(1), grownMask);  // [B, 1, H]
+                next = source.NextTokenLogits(newTokens, nextPosition.unsqueeze(1), grownMask);   // [B, V]
             }
             else
             {
-                tokens = cat([tokens, newTokens], 1).MoveToOuterDisposeScope();
-                positions = cat([positions, nextPosition.unsqueeze(1)], 1).MoveToOuterDisposeScope();
-                hidden = source.Forward(tokens, positions, grownMask);                     // [B, T, H]
+                tokens = Replace(tokens, cat([tokens, newTokens], 1));
+                positions = Replace(positions, cat([positions, nextPosition.unsqueeze(1)], 1));
+                next = source.NextTokenLogits(tokens, positions, grownMask);                      // [B, V]
             }
 
-            keyMask = grownMask.MoveToOuterDisposeScope();
-            last = hidden[.., -1, ..].MoveToOuterDisposeScope();
-            nextPosition = (nextPosition + 1).MoveToOuterDisposeScope();
+            keyMask = Replace(keyMask, grownMask);
+            logits = Replace(logits, next);
+            nextPosition = Replace(nextPosition, nextPosition + 1);
         }
 
         var result = new int[rows][];
@@ -89,5 +87,16 @@ internal static class DecodingLoop
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Moves a step's tensor that later steps read out of the step's scope and releases the one it
+    /// replaces, so a long generation keeps a constant number of live tensors.
+    /// </summary>
+    private static Tensor Replace(Tensor previous, Tensor next)
+    {
+        next.MoveToOuterDisposeScope();
+        previous.Dispose();
+        return next;
     }
 }

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Emorl.Generation;
 
 /// <summary>Hidden states of one objective model, with its own KV cache.</summary>
-internal sealed class SingleModelSource : IHiddenStateSource
+internal sealed class SingleModelSource : INextTokenSource
 {
     private readonly IObjectiveModel _model;
     private KeyValueCache? _cache;
@@ -15,16 +15,18 @@ internal sealed class SingleModelSource : IHiddenStateSource
         _model = model;
     }
 
-    public Gpt2Model Head => _model.SharedBase;
-
     public void Begin(bool useCache)
     {
         _cache?.Dispose();
         _cache = useCache ? _model.SharedBase.CreateCache() : null;
     }
 
-    public Tensor Forward(Tensor tokens, Tensor positions, Tensor keyMask) =>
-        _model.ForwardHidden(tokens, positions, keyMask, _cache);
+    public Tensor NextTokenLogits(Tensor tokens, Tensor positions, Tensor keyMask)
+    {
+        using var hidden = _model.ForwardHidden(tokens, positions, keyMask, _cache);   // [B, T, H]
+        using var last = hidden[.., -1, ..];                                           // [B, H]
+        return _model.SharedBase.LanguageModelHead(last);                              // [B, V]
+    }
 
     public void Dispose()
     {

@@ -50,7 +50,7 @@ internal sealed class Gpt2Block : nn.Module
     /// <param name="layer">This block's index in the cache.</param>
     /// <param name="adapter">LoRA adapter or null.</param>
     /// <returns>[B, T, H]; the caller owns it.</returns>
-    public Tensor Forward(Tensor x, Tensor mask, KeyValueCache? cache, int layer, LoraAdapter? adapter)
+    public Tensor Forward(Tensor x, Tensor mask, KeyValueCache? cache, int layer, IProjectionUpdate? adapter)
     {
         long batch = x.shape[0];
         long time = x.shape[1];

@@ -73,7 +73,11 @@ public sealed class Gpt2Model : nn.Module
     /// <param name="cache">KV cache to read and extend, or null to read only <paramref name="tokens"/>.</param>
     /// <param name="adapter">LoRA adapter to apply, or null for the base model.</param>
     /// <returns>Hidden states, [B, T, H] float32; the caller owns it.</returns>
-    public Tensor ForwardHidden(Tensor tokens, Tensor positions, Tensor keyMask, KeyValueCache? cache, LoraAdapter? adapter)
+    public Tensor ForwardHidden(Tensor tokens, Tensor positions, Tensor keyMask, KeyValueCache? cache, LoraAdapter? adapter) =>
+        ForwardHidden(tokens, positions, keyMask, cache, (IProjectionUpdate?)adapter);
+
+    /// <summary>Runs the transformer with any low-rank update, such as K stacked adapters.</summary>
+    internal Tensor ForwardHidden(Tensor tokens, Tensor positions, Tensor keyMask, KeyValueCache? cache, IProjectionUpdate? adapter)
     {
         ArgumentNullException.ThrowIfNull(tokens);
         ArgumentNullException.ThrowIfNull(positions);
@@ -125,6 +129,10 @@ public sealed class Gpt2Model : nn.Module
     /// <returns>One entry per projection, in layer order.</returns>
     public IEnumerable<(string Path, int InFeatures, int OutFeatures)> AdaptableProjections() =>
         _blocks.SelectMany(b => b.Projections).Select(p => (p.Path, p.InFeatures, p.OutFeatures));
+
+    /// <summary>Lists every adaptable projection's weight, [in, out], by path.</summary>
+    internal IEnumerable<(string Path, Tensor Weight)> ProjectionWeights() =>
+        _blocks.SelectMany(b => b.Projections).Select(p => (p.Path, p.Weight));
 
     /// <summary>Marks every base parameter as frozen or trainable.</summary>
     /// <param name="frozen">True to stop gradients to the base weights.</param>

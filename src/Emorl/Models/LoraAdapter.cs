@@ -16,7 +16,7 @@ namespace Emorl.Models;
 /// projections' parameter paths without the ".weight" suffix, such as <c>h.0.attn.c_attn</c>.
 /// The adapter owns its parameters; dispose it to release them. Not thread-safe while training.
 /// </remarks>
-public sealed class LoraAdapter : IDisposable
+public sealed class LoraAdapter : IProjectionUpdate, IDisposable
 {
     private readonly Dictionary<string, (Parameter A, Parameter B)> _factors;
 
@@ -104,6 +104,19 @@ public sealed class LoraAdapter : IDisposable
         a = null!;
         b = null!;
         return false;
+    }
+
+    /// <summary>Returns (alpha / r) · dropout(x) Aᵀ Bᵀ for an adapted projection, dropout only while training.</summary>
+    Tensor? IProjectionUpdate.Update(string path, Tensor input)
+    {
+        if (!_factors.TryGetValue(path, out var pair))
+        {
+            return null;
+        }
+
+        using var adapterInput = nn.functional.dropout(input, Options.Dropout, Training);
+        using var low = matmul(adapterInput, pair.A.t());                 // [.., r]
+        return matmul(low, pair.B.t()).mul_(Options.Scale);             // [.., out]
     }
 
     /// <summary>Enumerates every trainable parameter (A then B of each projection).</summary>

@@ -30,21 +30,17 @@ internal sealed class Projection : nn.Module
 
     public int OutFeatures { get; }
 
-    /// <summary>Applies x W + b, plus (alpha / r) · dropout(x) Aᵀ Bᵀ when the adapter adapts this path.</summary>
+    /// <summary>Gets the weight, [in, out].</summary>
+    public Tensor Weight => _weight;
+
+    /// <summary>Applies x W + b plus the update's low-rank term for this path, if any.</summary>
     /// <param name="input">[.., in].</param>
-    /// <param name="adapter">The adapter to apply, or null for the base model alone.</param>
+    /// <param name="update">LoRA update to apply, or null for the base model alone.</param>
     /// <returns>[.., out]; the caller owns it.</returns>
-    public Tensor Forward(Tensor input, LoraAdapter? adapter)
+    public Tensor Forward(Tensor input, IProjectionUpdate? update)
     {
         var output = matmul(input, _weight).add_(_bias);
-        if (adapter is null || !adapter.TryGetFactors(Path, out var a, out var b))
-        {
-            return output;
-        }
-
-        var adapterInput = nn.functional.dropout(input, adapter.Options.Dropout, adapter.Training);
-        using var low = matmul(adapterInput, a.t());                 // [.., r]
-        using var update = matmul(low, b.t());                        // [.., out]
-        return output.add_(update, alpha: adapter.Options.Scale);
+        using var low = update?.Update(Path, input);                 // [.., out]
+        return low is null ? output : output.add_(low);
     }
 }

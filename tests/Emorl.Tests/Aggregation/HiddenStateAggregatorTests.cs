@@ -38,6 +38,33 @@ public sealed class HiddenStateAggregatorTests
     }
 
     [Fact]
+    public void StackedAdaptersGiveTheSameTokensAsSeparatePasses()
+    {
+        using var model = TinyModels.Create();
+        using var a = TinyModels.PerturbedAdapter(model, 4);
+        using var b = TinyModels.PerturbedAdapter(model, 5);
+        IObjectiveModel[] models =
+        [
+            new LoraObjectiveModel("a", model, a, false),
+            new LoraObjectiveModel("base", model, null),
+            new LoraObjectiveModel("b", model, b, false),
+        ];
+        var stacked = new HiddenStateAggregator(models, batchAdapters: true);
+        var separate = new HiddenStateAggregator(models, batchAdapters: false);
+        double[] weights = [0.6, 0.3, 0.9];
+
+        var fromStack = stacked.Generate(TinyModels.Prompts(), weights, TinyModels.EndOfText, GenerationOptions.CreateGreedy(20));
+        var fromPasses = separate.Generate(TinyModels.Prompts(), weights, TinyModels.EndOfText, GenerationOptions.CreateGreedy(20));
+
+        Assert.True(stacked.BatchesAdapters);
+        Assert.False(separate.BatchesAdapters);
+        for (int row = 0; row < fromStack.Count; row++)
+        {
+            Assert.Equal(fromPasses[row], fromStack[row]);
+        }
+    }
+
+    [Fact]
     public void ModelsWithDifferentBasesAreRejected()
     {
         using var first = TinyModels.Create(1);

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Linq;
+using Emorl.Data;
 using Emorl.Rewards;
 using Xunit.Abstractions;
 
@@ -94,65 +95,27 @@ public sealed class RealDataScorerTests
 
     private string? FindDataFile(string subfolder, string fileName)
     {
-        string? folder = SharedData.FindFolder();
-        string? path = folder is null ? null : Path.Combine(folder, subfolder, fileName);
-        if (path is null || !File.Exists(path))
+        string relative = Path.Combine(subfolder, fileName);
+        string? path = Emorl.Tests.Data.SharedData.FindFile(relative);
+        if (path is null)
         {
-            _output.WriteLine(
-                $"Skipped: {subfolder}/{fileName} was not found; set EMORL_DATA_DIR to the research data folder "
-                + "to run this test.");
-            return null;
+            _output.WriteLine(Emorl.Tests.Data.SharedData.SkipMessage(relative));
         }
 
         return path;
     }
 
-    /// <summary>Reads PAIR rows: prompt, hq1, hq2, mq1, lq1..lq5 with targets 1, 0.5 and 0.</summary>
-    private static List<ScoredPair> ReadPair(string path)
-    {
-        double[] targets = { 1.0, 1.0, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0 };
-        var examples = new List<ScoredPair>();
-        foreach (string[] row in CsvReader.Parse(File.ReadAllText(path)).Skip(1).Where(r => r.Length >= 9))
-        {
-            string prompt = row[0].Trim();
-            for (int column = 1; column < 9; column++)
-            {
-                string response = row[column].Trim();
-                if (prompt.Length > 0 && response.Length > 0)
-                {
-                    examples.Add(new ScoredPair(new PromptResponse(prompt, response), targets[column - 1]));
-                }
-            }
-        }
-
-        return examples;
-    }
-
-    /// <summary>
-    /// Joins the three EPITOME files on (sp_id, rp_id); the target is the sum of the three levels over 6.
-    /// </summary>
-    private static List<ScoredPair> ReadEpitome(string folder)
-    {
-        string[] files = { "emotional-reactions-reddit.csv", "interpretations-reddit.csv", "explorations-reddit.csv" };
-        var levels = new Dictionary<(string, string), (string Seeker, string Response, int Sum, int Count)>();
-        foreach (string file in files)
-        {
-            List<string[]> rows = CsvReader.Parse(File.ReadAllText(Path.Combine(folder, file)));
-            foreach (string[] row in rows.Skip(1).Where(r => r.Length >= 5))
-            {
-                var key = (row[0], row[1]);
-                int level = int.Parse(row[4], CultureInfo.InvariantCulture);
-                levels[key] = levels.TryGetValue(key, out var entry)
-                    ? (entry.Seeker, entry.Response, entry.Sum + level, entry.Count + 1)
-                    : (row[2], row[3], level, 1);
-            }
-        }
-
-        return levels.Values
-            .Where(v => v.Count == files.Length)
-            .Select(v => new ScoredPair(new PromptResponse(v.Seeker, v.Response), v.Sum / 6.0))
+    /// <summary>Reads PAIR with the library's loader: high-quality responses target 1, medium 0.5, low 0.</summary>
+    private static List<ScoredPair> ReadPair(string path) =>
+        PairDatasetLoader.Load(path).Records
+            .SelectMany(r => r.GetGradedResponses().Select(g => new ScoredPair(new PromptResponse(r.Prompt, g.Text), (int)g.Level / 2.0)))
             .ToList();
-    }
+
+    /// <summary>Reads EPITOME with the library's loader; the target is the sum of the three levels over 6.</summary>
+    private static List<ScoredPair> ReadEpitome(string folder) =>
+        EpitomeLoader.LoadFolder(folder).Records
+            .Select(r => new ScoredPair(new PromptResponse(r.SeekerPost, r.ResponsePost), r.Score))
+            .ToList();
 
     /// <summary>Splits 80/20 by distinct prompt with a fixed seed, so held-out prompts are unseen.</summary>
     private static (List<ScoredPair> Training, List<ScoredPair> HeldOut) SplitByPrompt(List<ScoredPair> examples)

@@ -3,19 +3,44 @@ using System.IO;
 using System.Linq;
 using System.Text.Json;
 using CounselorReflection;
+using Emorl.Tests.Data;
+using Xunit.Abstractions;
 
 namespace Emorl.Tests.Samples;
 
 [Collection("Torch")]
 public sealed class CounselorReflectionSampleTests
 {
+    private readonly ITestOutputHelper _output;
+
+    public CounselorReflectionSampleTests(ITestOutputHelper output)
+    {
+        _output = output;
+    }
+
     [Fact]
-    public void TinyRunOnEmbeddedDataWritesTheReport()
+    public void TinyRunOnEmbeddedDataWritesTheReport() => RunAndCheck();
+
+    [Fact]
+    public void TinyRunOnPairWritesTheReport()
+    {
+        string relative = Path.Combine("pair", "pair_data.csv");
+        string? pair = SharedData.FindFile(relative);
+        if (pair is null)
+        {
+            _output.WriteLine(SharedData.SkipMessage(relative));
+            return;
+        }
+
+        RunAndCheck("--data", pair);
+    }
+
+    private static void RunAndCheck(params string[] extraArguments)
     {
         string output = Path.Combine(Path.GetTempPath(), "emorl-sample-" + Guid.NewGuid().ToString("N"));
         try
         {
-            var options = SampleOptions.Parse(["--preset", "tiny", "--out", output, "--seed", "3"]);
+            var options = SampleOptions.Parse(["--preset", "tiny", "--out", output, "--seed", "3", .. extraArguments]);
 
             var report = new CounselorRun(options, default).Run();
             ReportWriter.Write(report, output);

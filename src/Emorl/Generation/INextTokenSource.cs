@@ -1,0 +1,21 @@
+using System;
+using static TorchSharp.torch;
+
+namespace Emorl.Generation;
+
+/// <summary>
+/// Produces next-token scores for the decoding loop: one model, or several models aggregated by
+/// hidden states or by probabilities. Owns whatever KV caches it uses between <see cref="Begin"/>
+/// and <see cref="IDisposable.Dispose"/>.
+/// </summary>
+internal interface INextTokenSource : IDisposable
+{
+    /// <summary>Starts a new sequence batch, creating fresh caches when <paramref name="useCache"/> is set.</summary>
+    void Begin(bool useCache);
+
+    /// <summary>
+    /// Reads new tokens and returns the next-token scores at the last position, [B, V]: logits, or
+    /// log-probabilities for a mixture. With caches off, the caller passes the whole sequence.
+    /// </summary>
+    Tensor NextTokenLogits(Tensor tokens, Tensor positions, Tensor keyMask);
+}

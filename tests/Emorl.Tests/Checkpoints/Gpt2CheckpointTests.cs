@@ -1,0 +1,143 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using Emorl.Checkpoints;
+using Emorl.Models;
+using static TorchSharp.torch;
+
+namespace Emorl.Tests.Checkpoints;
+
+[Collection("Torch")]
+public sealed class Gpt2CheckpointTests : IDisposable
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "emorl-checkpoint-" + Guid.NewGuid().ToString("N"));
+
+    [Fact]
+    public void SavedModelLoadsWithIdenticalOutputs()
+    {
+        using var model = TinyModels.Create(5);
+
+        Gpt2Checkpoint.SaveModel(model, _directory);
+        using var loaded = Gpt2Checkpoint.LoadModel(_directory);
+
+        Assert.Equal(model.Options.HiddenSize, loaded.Options.HiddenSize);
+        Assert.Equal(model.Options.LayerCount, loaded.Options.LayerCount);
+        using var expected = Hidden(model, null);
+        using var actual = Hidden(loaded, null);
+        Assert.True(expected.allclose(actual, rtol: 0, atol: 0));
+    }
+
+    [Fact]
+    public void SavedAdapterLoadsWithIdenticalOutputs()
+    {
+        using var model = TinyModels.Create(5);
+        using var adapter = TinyModels.PerturbedAdapter(model, 9);
+        string adapterDirectory = Path.Combine(_directory, "adapter");
+
+        Gpt2Checkpoint.SaveAdapter(adapter, adapterDirectory);
+        using var loaded = Gpt2Checkpoint.LoadAdapter(adapterDirectory, model);
+
+        Assert.Equal(adapter.Options.Rank, loaded.Options.Rank);
+        Assert.Equal(adapter.Options.Alpha, loaded.Options.Alpha);
+        using var expected = Hidden(model, adapter);
+        using var actual = Hidden(model, loaded);
+        Assert.True(expected.allclose(actual, rtol: 0, atol: 0));
+    }
+
+    [Fact]
+    public void AdapterFileUsesPeftKeyNames()
+    {
+        using var model = TinyModels.Create(5);
+        using var adapter = LoraAdapter.Create(model, new LoraOptions(), 1);
+
+        Gpt2Checkpoint.SaveAdapter(adapter, _directory);
+        var tensors = SafetensorsFile.Read(Path.Combine(_directory, Gpt2Checkpoint.AdapterFileName));
+
+        Assert.Contains("base_model.model.transformer.h.0.attn.c_attn.lora_A.weight", tensors.Keys);
+        Assert.Equal(new long[] { 8, 32 }, tensors["base_model.model.transformer.h.0.attn.c_attn.lora_A.weight"].shape);
+        Assert.Equal(new long[] { 96, 8 }, tensors["base_model.model.transformer.h.0.attn.c_attn.lora_B.weight"].shape);
+        DisposeAll(tensors);
+    }
+
+    [Fact]
+    public void AdapterForAnotherModelShapeIsRejected()
+    {
+        using var small = TinyModels.Create(5);
+        var wideOptions = TinyModels.Options();
+        wideOptions.HiddenSize = 64;
+        using var wide = new Gpt2Model(wideOptions, 5);
+        using var adapter = LoraAdapter.Create(small, new LoraOptions(), 1);
+        Gpt2Checkpoint.SaveAdapter(adapter, _directory);
+
+        var error = Assert.Throws<InvalidDataException>(() => Gpt2Checkpoint.LoadAdapter(_directory, wide));
+
+        Assert.Contains("h.0.attn.c_attn", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MissingWeightIsNamedInTheError()
+    {
+        using var model = TinyModels.Create(5);
+        Gpt2Checkpoint.SaveModel(model, _directory);
+        string path = Path.Combine(_directory, Gpt2Checkpoint.ModelFileName);
+        var tensors = SafetensorsFile.Read(path);
+        tensors.Remove("transformer.h.1.mlp.c_fc.bias", out var removed);
+        removed?.Dispose();
+        SafetensorsFile.Write(path, tensors.Select(t => (t.Key, t.Value)));
+        DisposeAll(tensors);
+
+        var error = Assert.Throws<InvalidDataException>(() => Gpt2Checkpoint.LoadModel(_directory));
+
+        Assert.Contains("h.1.mlp.c_fc.bias", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TruncatedWeightsFileIsRejected()
+    {
+        using var model = TinyModels.Create(5);
+        Gpt2Checkpoint.SaveModel(model, _directory);
+        string path = Path.Combine(_directory, Gpt2Checkpoint.ModelFileName);
+        var bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
+
+        var error = Assert.Throws<InvalidDataException>(() => Gpt2Checkpoint.LoadModel(_directory));
+
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MissingConfigurationIsReported()
+    {
+        Directory.CreateDirectory(_directory);
+
+        var error = Assert.Throws<FileNotFoundException>(() => Gpt2Checkpoint.LoadModel(_directory));
+
+        Assert.Contains("config.json", error.Message, StringComparison.Ordinal);
+    }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_directory))
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+    }
+
+    private static Tensor Hidden(Gpt2Model model, LoraAdapter? adapter)
+    {
+        using var tokens = tensor(new long[] { 4, 8, 15, 16, 23, 42 }, [1, 6]);
+        using var positions = arange(6L).unsqueeze(0);
+        using var mask = ones([1, 6], ScalarType.Bool);
+        using var noGrad = no_grad();
+        return model.ForwardHidden(tokens, positions, mask, null, adapter);
+    }
+
+    private static void DisposeAll(Dictionary<string, Tensor> tensors)
+    {
+        foreach (var value in tensors.Values)
+        {
+            value.Dispose();
+        }
+    }
+}
