@@ -32,7 +32,7 @@ internal static class DecodingLoop
         using var outer = NewDisposeScope();
         using var noGrad = no_grad();
         source.Begin(options.UseCache);
-        var (tokens, keyMask, positions) = PromptBatch.Create(prompts, endOfTextId);
+        var (tokens, keyMask, positions) = PromptBatch.Create(prompts, endOfTextId, source.Device);
         var finished = new bool[rows];
         var logits = source.NextTokenLogits(tokens, positions, keyMask);                  // [B, V]
         var nextPosition = positions[.., -1] + 1;                                           // [B]
@@ -60,8 +60,8 @@ internal static class DecodingLoop
                 break;
             }
 
-            var newTokens = tensor(picked, [rows, 1]);
-            var newMask = ones([rows, 1], ScalarType.Bool);
+            var newTokens = tensor(picked, [rows, 1], device: source.Device);
+            var newMask = ones([rows, 1], ScalarType.Bool, device: source.Device);
             var grownMask = cat([keyMask, newMask], 1);
             Tensor next;
             if (options.UseCache)

@@ -10,6 +10,9 @@ namespace Emorl.Generation;
 /// </summary>
 internal interface INextTokenSource : IDisposable
 {
+    /// <summary>Gets the device of the models' weights, where the loop creates its token tensors.</summary>
+    Device Device { get; }
+
     /// <summary>Starts a new sequence batch, creating fresh caches when <paramref name="useCache"/> is set.</summary>
     void Begin(bool useCache);
 

@@ -13,7 +13,8 @@ internal static class PromptBatch
 {
     /// <summary>Builds tokens [B, L], key mask [B, L] (bool) and position ids [B, L] (int64) from prompts.</summary>
     /// <remarks>Padding positions get id <paramref name="padId"/>, mask false and position 0.</remarks>
-    public static (Tensor Tokens, Tensor Mask, Tensor Positions) Create(IReadOnlyList<IReadOnlyList<int>> prompts, int padId)
+    public static (Tensor Tokens, Tensor Mask, Tensor Positions) Create(
+        IReadOnlyList<IReadOnlyList<int>> prompts, int padId, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(prompts);
         if (prompts.Count == 0)
@@ -49,7 +50,8 @@ internal static class PromptBatch
             }
         }
 
-        return (tensor(tokens, [rows, width]), tensor(mask, [rows, width]), tensor(positions, [rows, width]));
+        return (tensor(tokens, [rows, width], device: device), tensor(mask, [rows, width], device: device),
+                tensor(positions, [rows, width], device: device));
     }
 
     /// <summary>
@@ -57,7 +59,7 @@ internal static class PromptBatch
     /// </summary>
     /// <returns>Tokens, key mask and positions, [B, Lp + Lr], plus the prompt width Lp.</returns>
     public static (Tensor Tokens, Tensor Mask, Tensor Positions, int PromptWidth) CreateWithResponses(
-        IReadOnlyList<IReadOnlyList<int>> prompts, IReadOnlyList<IReadOnlyList<int>> responses, int padId)
+        IReadOnlyList<IReadOnlyList<int>> prompts, IReadOnlyList<IReadOnlyList<int>> responses, int padId, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(responses);
         if (responses.Count != prompts.Count)
@@ -67,7 +69,7 @@ internal static class PromptBatch
                 nameof(responses));
         }
 
-        var (promptTokens, promptMask, promptPositions) = Create(prompts, padId);
+        var (promptTokens, promptMask, promptPositions) = Create(prompts, padId, device);
         using (promptTokens)
         using (promptMask)
         using (promptPositions)
@@ -89,9 +91,9 @@ internal static class PromptBatch
                 }
             }
 
-            using var responseTokens = tensor(tokens, [rows, width]);
-            using var responseMask = tensor(mask, [rows, width]);
-            using var responsePositions = tensor(positions, [rows, width]);
+            using var responseTokens = tensor(tokens, [rows, width], device: device);
+            using var responseMask = tensor(mask, [rows, width], device: device);
+            using var responsePositions = tensor(positions, [rows, width], device: device);
             return (cat([promptTokens, responseTokens], 1), cat([promptMask, responseMask], 1),
                     cat([promptPositions, responsePositions], 1), (int)promptTokens.shape[1]);
         }

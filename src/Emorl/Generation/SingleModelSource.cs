@@ -15,6 +15,8 @@ internal sealed class SingleModelSource : INextTokenSource
         _model = model;
     }
 
+    public Device Device => _model.SharedBase.Device;
+
     public void Begin(bool useCache)
     {
         _cache?.Dispose();

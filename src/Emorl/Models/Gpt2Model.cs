@@ -59,6 +59,9 @@ public sealed class Gpt2Model : nn.Module
     /// <summary>Gets the model's shape.</summary>
     public Gpt2Options Options { get; }
 
+    /// <summary>Gets the device that holds the model's weights.</summary>
+    public Device Device => _tokenEmbedding.weight!.device;
+
     /// <summary>Gets the tied token embedding, [V, H], which is also the LM head's weight.</summary>
     public Tensor TokenEmbedding => _tokenEmbedding.weight!;
 

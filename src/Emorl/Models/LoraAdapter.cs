@@ -50,12 +50,11 @@ public sealed class LoraAdapter : IProjectionUpdate, IDisposable
         var factors = new Dictionary<string, (Parameter A, Parameter B)>(StringComparer.Ordinal);
         foreach (var (path, inFeatures, outFeatures) in model.AdaptableProjections())
         {
-            using var a = empty(options.Rank, inFeatures);
             // Kaiming-uniform with a = sqrt(5), PyTorch's nn.Linear default and PEFT's choice for A.
             double bound = 1.0 / Math.Sqrt(inFeatures);
             using var initial = rand([options.Rank, inFeatures], generator: generator).mul_(2 * bound).sub_(bound);
-            factors[path] = (new Parameter(initial.clone(), requires_grad: true),
-                             new Parameter(zeros(outFeatures, options.Rank), requires_grad: true));
+            factors[path] = (new Parameter(initial.to(model.Device), requires_grad: true),
+                             new Parameter(zeros(outFeatures, options.Rank, device: model.Device), requires_grad: true));
         }
 
         return new LoraAdapter(options, factors);

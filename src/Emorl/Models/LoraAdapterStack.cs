@@ -59,8 +59,8 @@ internal sealed class LoraAdapterStack : IProjectionUpdate, IDisposable
                 }
                 else
                 {
-                    aSlices[k] = zeros(rank, inFeatures);
-                    bSlices[k] = zeros(outFeatures, rank);
+                    aSlices[k] = zeros(rank, inFeatures, device: model.Device);
+                    bSlices[k] = zeros(outFeatures, rank, device: model.Device);
                 }
             }
 
