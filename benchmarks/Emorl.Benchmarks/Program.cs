@@ -1,3 +1,3 @@
 using BenchmarkDotNet.Running;
 
-BenchmarkSwitcher.FromAssembly(typeof(Emorl.Benchmarks.AggregationBenchmarks).Assembly).Run(args);
+BenchmarkSwitcher.FromAssembly(typeof(Emorl.Benchmarks.DecodingStepBenchmarks).Assembly).Run(args);

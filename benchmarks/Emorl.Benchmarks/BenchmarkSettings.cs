@@ -1,0 +1,38 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using static TorchSharp.torch;
+
+namespace Emorl.Benchmarks;
+
+/// <summary>
+/// Parameter values shared by the benchmarks. Setting EMORL_BENCHMARK_SMOKE=1 shrinks them to a
+/// few cases, so the test that dry-runs every benchmark stays short.
+/// </summary>
+public static class BenchmarkSettings
+{
+    /// <summary>The environment variable that selects the small parameter set.</summary>
+    public const string SmokeVariable = "EMORL_BENCHMARK_SMOKE";
+
+    /// <summary>Gets whether the small parameter set is selected.</summary>
+    public static bool Smoke => Environment.GetEnvironmentVariable(SmokeVariable) == "1";
+
+    /// <summary>Gets the K values: objective models aggregated.</summary>
+    public static IEnumerable<int> ModelCounts => Smoke ? [1, 3] : [1, 2, 3, 5];
+
+    /// <summary>Gets the B values: prompts decoded together.</summary>
+    public static IEnumerable<int> BatchSizes => Smoke ? [2] : [1, 8, 32];
+
+    /// <summary>Gets the devices: the CPU always, CUDA when TorchSharp finds a GPU.</summary>
+    public static IEnumerable<string> Devices => cuda.is_available() && !Smoke ? ["cpu", "cuda"] : ["cpu"];
+
+    /// <summary>Gets the new tokens of a full generation.</summary>
+    public static int NewTokens => Smoke ? 4 : 64;
+
+    /// <summary>Gets the prompt length in tokens.</summary>
+    public const int PromptTokens = 32;
+
+    /// <summary>Builds B prompts of <see cref="PromptTokens"/> ids each, all the same length so no row is padded.</summary>
+    public static IReadOnlyList<IReadOnlyList<int>> Prompts(int batch) =>
+        Enumerable.Range(0, batch).Select(b => (IReadOnlyList<int>)Enumerable.Range(1 + (7 * b), PromptTokens).ToArray()).ToArray();
+}

@@ -1,0 +1,23 @@
+namespace Emorl.Benchmarks;
+
+/// <summary>How K objective models produce one next-token distribution.</summary>
+public enum DecodingMethod
+{
+    /// <summary>Hidden-state aggregation, K adapters stacked in one base pass with one KV cache.</summary>
+    HiddenStacked,
+
+    /// <summary>Hidden-state aggregation, one pass and one KV cache per model.</summary>
+    HiddenSeparate,
+
+    /// <summary>Probability mixture of K LM heads over the stacked pass.</summary>
+    Logits,
+
+    /// <summary>
+    /// One model with the adapters merged into its weights (parameter aggregation). Its cost is
+    /// the base model's alone, so the base model stands in for the merged one.
+    /// </summary>
+    Merged,
+
+    /// <summary>EMORL's reference behaviour: every model re-reads the whole prefix every step, no cache.</summary>
+    ReferenceNoCache,
+}

@@ -1,0 +1,111 @@
+using System.Collections.Generic;
+using BenchmarkDotNet.Attributes;
+using Emorl.Generation;
+using static TorchSharp.torch;
+
+namespace Emorl.Benchmarks;
+
+/// <summary>
+/// One decoding step of K aggregated models for B prompts: the prompts (32 tokens) are prefilled
+/// before each iteration, then each invocation appends one token per row, so the 16 steps of an
+/// iteration read prefixes of 33 to 48 tokens.
+/// </summary>
+[MemoryDiagnoser]
+[InvocationCount(16)]
+[IterationCount(5)]
+[WarmupCount(2)]
+public class DecodingStepBenchmarks
+{
+    private BenchmarkModels _models = null!;
+    private INextTokenSource _source = null!;
+    private TorchSharp.DisposeScope? _scope;
+    private Tensor _tokens = null!;
+    private Tensor _positions = null!;
+    private Tensor _mask = null!;
+    private Tensor _nextToken = null!;
+
+    /// <summary>Gets or sets K.</summary>
+    [ParamsSource(nameof(ModelCounts))]
+    public int K { get; set; }
+
+    /// <summary>Gets or sets B.</summary>
+    [ParamsSource(nameof(BatchSizes))]
+    public int B { get; set; }
+
+    /// <summary>Gets or sets the aggregation method.</summary>
+    [ParamsAllValues]
+    public DecodingMethod Method { get; set; }
+
+    /// <summary>Gets or sets the device.</summary>
+    [ParamsSource(nameof(Devices))]
+    public string Device { get; set; } = "cpu";
+
+    /// <summary>Gets the K values.</summary>
+    public static IEnumerable<int> ModelCounts => BenchmarkSettings.ModelCounts;
+
+    /// <summary>Gets the B values.</summary>
+    public static IEnumerable<int> BatchSizes => BenchmarkSettings.BatchSizes;
+
+    /// <summary>Gets the devices.</summary>
+    public static IEnumerable<string> Devices => BenchmarkSettings.Devices;
+
+    /// <summary>Builds the models and the method's source.</summary>
+    [GlobalSetup]
+    public void Setup()
+    {
+        _models = BenchmarkModels.Create(K, Device);
+        _source = DecodingSources.Create(_models, Method);
+    }
+
+    /// <summary>Prefills the prompts into fresh caches.</summary>
+    [IterationSetup]
+    public void Prefill()
+    {
+        _scope?.Dispose();
+        _scope = NewDisposeScope();
+        var device = new Device(Device);
+        var (tokens, mask, positions) = PromptBatch.Create(BenchmarkSettings.Prompts(B), 0, device);
+        (_tokens, _mask, _positions) = (tokens, mask, positions);
+        _source.Begin(DecodingSources.UsesCache(Method));
+        using (no_grad())
+        {
+            _source.NextTokenLogits(_tokens, _positions, _mask);
+        }
+
+        _nextToken = full([B, 1], 5L, device: device);
+    }
+
+    /// <summary>Reads one new token per row and returns next-token scores.</summary>
+    /// <returns>The scores' vocabulary size.</returns>
+    [Benchmark]
+    public long Step()
+    {
+        using var noGrad = no_grad();
+        using var stepScope = NewDisposeScope();
+        var nextPosition = _positions[.., ^1..] + 1;
+        var grownMask = cat([_mask, ones_like(_nextToken, ScalarType.Bool)], 1);
+        Tensor logits;
+        if (DecodingSources.UsesCache(Method))
+        {
+            logits = _source.NextTokenLogits(_nextToken, nextPosition, grownMask);
+        }
+        else
+        {
+            _tokens = cat([_tokens, _nextToken], 1).MoveToOuterDisposeScope();
+            logits = _source.NextTokenLogits(_tokens, cat([_positions, nextPosition], 1), grownMask);
+        }
+
+        _positions = cat([_positions, nextPosition], 1).MoveToOuterDisposeScope();
+        _mask = grownMask.MoveToOuterDisposeScope();
+        return logits.shape[^1];
+    }
+
+    /// <summary>Releases the step tensors, caches and models.</summary>
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _scope?.Dispose();
+        _source.Dispose();
+        _models.Dispose();
+    }
+}
