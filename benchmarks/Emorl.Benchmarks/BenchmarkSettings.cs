@@ -7,21 +7,28 @@ namespace Emorl.Benchmarks;
 
 /// <summary>
 /// Parameter values shared by the benchmarks. Setting EMORL_BENCHMARK_SMOKE=1 shrinks them to a
-/// few cases, so the test that dry-runs every benchmark stays short.
+/// few cases, so the test that dry-runs every benchmark stays short; EMORL_BENCHMARK_TARGETS=1
+/// keeps only K = 3 and B = 8, the case the speed targets are stated for.
 /// </summary>
 public static class BenchmarkSettings
 {
     /// <summary>The environment variable that selects the small parameter set.</summary>
     public const string SmokeVariable = "EMORL_BENCHMARK_SMOKE";
 
+    /// <summary>The environment variable that keeps only the target case, K = 3 and B = 8.</summary>
+    public const string TargetsVariable = "EMORL_BENCHMARK_TARGETS";
+
     /// <summary>Gets whether the small parameter set is selected.</summary>
     public static bool Smoke => Environment.GetEnvironmentVariable(SmokeVariable) == "1";
 
+    /// <summary>Gets whether only the target case is selected.</summary>
+    public static bool TargetsOnly => Environment.GetEnvironmentVariable(TargetsVariable) == "1";
+
     /// <summary>Gets the K values: objective models aggregated.</summary>
-    public static IEnumerable<int> ModelCounts => Smoke ? [1, 3] : [1, 2, 3, 5];
+    public static IEnumerable<int> ModelCounts => Smoke ? [1, 3] : TargetsOnly ? [3] : [1, 2, 3, 5];
 
     /// <summary>Gets the B values: prompts decoded together.</summary>
-    public static IEnumerable<int> BatchSizes => Smoke ? [2] : [1, 8, 32];
+    public static IEnumerable<int> BatchSizes => Smoke ? [2] : TargetsOnly ? [8] : [1, 8, 32];
 
     /// <summary>Gets the devices: the CPU always, CUDA when TorchSharp finds a GPU.</summary>
     public static IEnumerable<string> Devices => cuda.is_available() && !Smoke ? ["cpu", "cuda"] : ["cpu"];

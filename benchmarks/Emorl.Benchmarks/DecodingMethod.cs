@@ -13,8 +13,8 @@ public enum DecodingMethod
     Logits,
 
     /// <summary>
-    /// One model with the adapters merged into its weights (parameter aggregation). Its cost is
-    /// the base model's alone, so the base model stands in for the merged one.
+    /// One model with the adapters merged into its weights (parameter aggregation). A merged model
+    /// has the base model's shapes and cost, so the benchmark runs the base model in its place.
     /// </summary>
     Merged,
 

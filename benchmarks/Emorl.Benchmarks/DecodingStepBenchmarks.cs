@@ -6,8 +6,8 @@ using static TorchSharp.torch;
 namespace Emorl.Benchmarks;
 
 /// <summary>
-/// One decoding step of K aggregated models for B prompts: the prompts (32 tokens) are prefilled
-/// before each iteration, then each invocation appends one token per row, so the 16 steps of an
+/// One decoding step of K aggregated models for B prompts. The prompts (32 tokens) are prefilled
+/// before each iteration. Each invocation then appends one token per row, so the 16 steps of an
 /// iteration read prefixes of 33 to 48 tokens.
 /// </summary>
 [MemoryDiagnoser]

@@ -15,9 +15,9 @@ namespace Emorl.Aggregation;
 /// </summary>
 /// <remarks>
 /// EMORL's logits-aggregation ablation, in its token-synchronous form: every model scores the same
-/// shared prefix and the chosen token is appended for all. (A weighted sum of logits would equal
-/// hidden-state aggregation, because the LM head is linear; the probability mixture is the variant
-/// that differs.) Each step runs K models and K LM heads. Not thread-safe.
+/// shared prefix and the chosen token is appended for all. A weighted sum of logits would equal
+/// hidden-state aggregation because the LM head is linear, so the probability mixture is the
+/// variant that differs. Each step runs K models and K LM heads. Not thread-safe.
 /// </remarks>
 public sealed class LogitsAggregator
 {
