@@ -13,10 +13,10 @@ internal static class DecodingSources
         double[] weights = models.UniformWeights;
         return method switch
         {
-            DecodingMethod.HiddenStacked => new HiddenStateAggregator.Source(new ObjectiveEnsemble(models.Objectives, true), weights),
+            DecodingMethod.HiddenStacked => new HiddenStateAggregator.Source(new LockstepModels(models.Objectives, true), weights),
             DecodingMethod.HiddenSeparate or DecodingMethod.ReferenceNoCache =>
-                new HiddenStateAggregator.Source(new ObjectiveEnsemble(models.Objectives, false), weights),
-            DecodingMethod.Logits => new LogitsAggregator.Source(new ObjectiveEnsemble(models.Objectives, true), weights),
+                new HiddenStateAggregator.Source(new LockstepModels(models.Objectives, false), weights),
+            DecodingMethod.Logits => new LogitsAggregator.Source(new LockstepModels(models.Objectives, true), weights),
             _ => new SingleModelSource(new LoraObjectiveModel("merged", models.Base, null)),
         };
     }

@@ -23,7 +23,7 @@ namespace Emorl.Aggregation;
 /// </remarks>
 public sealed class HiddenStateAggregator
 {
-    private readonly ObjectiveEnsemble _ensemble;
+    private readonly LockstepModels _ensemble;
 
     /// <summary>Creates an aggregator over models that share one base model.</summary>
     /// <param name="models">The K objective models, K ≥ 1, in weight order.</param>
@@ -34,7 +34,7 @@ public sealed class HiddenStateAggregator
     /// <exception cref="ArgumentException">The list is empty or the models do not share one base.</exception>
     public HiddenStateAggregator(IReadOnlyList<IObjectiveModel> models, bool batchAdapters = true)
     {
-        _ensemble = new ObjectiveEnsemble(models, batchAdapters);
+        _ensemble = new LockstepModels(models, batchAdapters);
     }
 
     /// <summary>
@@ -88,11 +88,11 @@ public sealed class HiddenStateAggregator
     /// <summary>Feeds the shared LM head the weighted sum of the K last hidden states.</summary>
     internal sealed class Source : INextTokenSource
     {
-        private readonly ObjectiveEnsemble _ensemble;
+        private readonly LockstepModels _ensemble;
         private readonly Tensor _weights;
-        private ObjectiveEnsemble.Run? _run;
+        private LockstepModels.Run? _run;
 
-        public Source(ObjectiveEnsemble ensemble, IReadOnlyList<double> weights)
+        public Source(LockstepModels ensemble, IReadOnlyList<double> weights)
         {
             _ensemble = ensemble;
             _weights = tensor(weights.Select(w => (float)w).ToArray(), device: ensemble.Head.Device).DetachFromDisposeScope();

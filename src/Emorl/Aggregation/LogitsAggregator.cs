@@ -21,7 +21,7 @@ namespace Emorl.Aggregation;
 /// </remarks>
 public sealed class LogitsAggregator
 {
-    private readonly ObjectiveEnsemble _ensemble;
+    private readonly LockstepModels _ensemble;
 
     /// <summary>Creates an aggregator over models that share one base model.</summary>
     /// <param name="models">The K objective models, K ≥ 1, in weight order.</param>
@@ -29,7 +29,7 @@ public sealed class LogitsAggregator
     /// <exception cref="ArgumentException">The list is empty or the models do not share one base.</exception>
     public LogitsAggregator(IReadOnlyList<IObjectiveModel> models, bool batchAdapters = true)
     {
-        _ensemble = new ObjectiveEnsemble(models, batchAdapters);
+        _ensemble = new LockstepModels(models, batchAdapters);
     }
 
     /// <summary>Gets the number of aggregated models, K.</summary>
@@ -71,11 +71,11 @@ public sealed class LogitsAggregator
     /// <summary>Returns log Σ_k w_k · softmax(H(h_k)) for normalised weights.</summary>
     internal sealed class Source : INextTokenSource
     {
-        private readonly ObjectiveEnsemble _ensemble;
+        private readonly LockstepModels _ensemble;
         private readonly Tensor _logWeights;
-        private ObjectiveEnsemble.Run? _run;
+        private LockstepModels.Run? _run;
 
-        public Source(ObjectiveEnsemble ensemble, IReadOnlyList<double> normalisedWeights)
+        public Source(LockstepModels ensemble, IReadOnlyList<double> normalisedWeights)
         {
             _ensemble = ensemble;
             _logWeights = tensor(normalisedWeights.Select(w => (float)Math.Log(w)).ToArray(), device: ensemble.Head.Device)

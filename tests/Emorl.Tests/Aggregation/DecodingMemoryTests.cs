@@ -22,7 +22,7 @@ public sealed class DecodingMemoryTests
         using var a = TinyModels.PerturbedAdapter(model, 1);
         using var b = TinyModels.PerturbedAdapter(model, 2);
         IObjectiveModel[] models = [new LoraObjectiveModel("a", model, a, false), new LoraObjectiveModel("b", model, b, false)];
-        using var source = new CountingSource(new HiddenStateAggregator.Source(new ObjectiveEnsemble(models, true), [0.5, 0.5]));
+        using var source = new CountingSource(new HiddenStateAggregator.Source(new LockstepModels(models, true), [0.5, 0.5]));
         var generation = new GenerationOptions { MaxNewTokens = 1001, TopK = 0 };
 
         // No id is ever picked as end-of-text (-1 is outside the vocabulary), so every step runs.

@@ -12,11 +12,11 @@ namespace Emorl.Aggregation;
 /// K objective models that share one base, run in lock-step on the same tokens. Returns each
 /// model's last hidden state for the aggregators to combine.
 /// </summary>
-internal sealed class ObjectiveEnsemble
+internal sealed class LockstepModels
 {
     private readonly IObjectiveModel[] _models;
 
-    public ObjectiveEnsemble(IReadOnlyList<IObjectiveModel> models, bool batchAdapters)
+    public LockstepModels(IReadOnlyList<IObjectiveModel> models, bool batchAdapters)
     {
         ArgumentNullException.ThrowIfNull(models);
         if (models.Count == 0)
