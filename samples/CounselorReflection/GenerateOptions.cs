@@ -78,7 +78,7 @@ internal sealed class GenerateOptions
 
         if (weights.All(w => w == 0))
         {
-            throw new ArgumentException($"--weights '{value}' are all 0, which leaves no hidden state to decode; give at least one objective weight.");
+            throw new ArgumentException($"--weights '{value}' are all 0, so every token would get the same logit; give at least one objective a positive weight.");
         }
 
         return weights;

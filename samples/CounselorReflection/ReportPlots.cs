@@ -19,6 +19,7 @@ internal static class ReportPlots
     public const string SearchWeightsFile = "search-weights.png";
 
     private const int Width = 900;
+    private const int WideWidth = 1250;
     private const int Height = 540;
     private static readonly object s_fontLock = new();
     private static bool s_fontRegistered;
@@ -29,7 +30,7 @@ internal static class ReportPlots
         UseShippedFont();
         var written = new List<string>();
         Save(ObjectiveScores(report), directory, ScoresFile, written);
-        Save(TrainingCurves(report), directory, TrainingFile, written);
+        Save(TrainingCurves(report), directory, TrainingFile, written, WideWidth);
         Save(WarmupLoss(report), directory, WarmupFile, written);
         Save(SearchScores(report), directory, SearchScoresFile, written);
         if (report.Objectives.Count == 3)
@@ -50,8 +51,8 @@ internal static class ReportPlots
                 return;
             }
 
-            // Titles and axis labels are bold, so both faces are needed; a missing face would fall back
-            // to a system font, and on a machine without fonts to no text at all.
+            // Titles and axis labels are bold, so both faces are needed. A missing face falls back to a
+            // system font, and on a machine without fonts that means no text at all.
             Fonts.AddFontFile(FontName, FontPath("DejaVuSans.ttf"), bold: false, italic: false);
             Fonts.AddFontFile(FontName, FontPath("DejaVuSans-Bold.ttf"), bold: true, italic: false);
             Fonts.Default = FontName;
@@ -124,7 +125,9 @@ internal static class ReportPlots
         plot.Title("k-SCST training of each objective");
         plot.XLabel("optimizer step");
         plot.YLabel("score");
-        plot.ShowLegend(Alignment.LowerRight);
+
+        // Six entries would cover the curves inside the data area, so the legend sits beside it.
+        plot.ShowLegend(Edge.Right);
         return plot;
     }
 
@@ -216,9 +219,9 @@ internal static class ReportPlots
         plot.Add.Text(objectives[2], 0.45, top + 0.07);
     }
 
-    private static void Save(Plot plot, string directory, string fileName, List<string> written)
+    private static void Save(Plot plot, string directory, string fileName, List<string> written, int width = Width)
     {
-        plot.SavePng(Path.Combine(directory, fileName), Width, Height);
+        plot.SavePng(Path.Combine(directory, fileName), width, Height);
         written.Add(fileName);
     }
 }

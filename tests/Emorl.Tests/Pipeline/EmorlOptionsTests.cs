@@ -83,4 +83,15 @@ public sealed class EmorlOptionsTests
         Assert.Contains("2 invalid value(s)", error.Message, StringComparison.Ordinal);
         Assert.Equal(2, error.Message.Split('\n').Count(line => line.TrimStart().StartsWith("- ", StringComparison.Ordinal)));
     }
+
+    [Fact]
+    public void NestedValidateStillThrowsArgumentException()
+    {
+        var options = new EmorlOptions();
+        options.Training.MaxSteps = 0;
+
+        var error = Assert.Throws<ArgumentException>(options.Training.Validate);
+
+        Assert.Contains("MaxSteps is 0", error.Message, StringComparison.Ordinal);
+    }
 }
