@@ -26,8 +26,11 @@ namespace CounselorReflection;
 /// </summary>
 internal sealed class CounselorRun
 {
-    private const int PromptTokens = 96;
-    private const int ResponseTokens = 64;
+    /// <summary>The longest encoded prompt; the generate command builds the same template.</summary>
+    internal const int PromptTokens = 96;
+
+    /// <summary>The longest encoded reference response of the warm-up.</summary>
+    internal const int ResponseTokens = 64;
     private readonly SampleOptions _options;
     private readonly CancellationToken _cancellationToken;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
@@ -96,9 +99,9 @@ internal sealed class CounselorRun
             return new RunReport(
                 datasetName, _options.Seed, rewards.Select(r => r.Name).ToArray(), scorerReports, models, searchReport, training,
                 new WarmupReport(warmupPairs, warmup.Steps, warmup.Seconds, warmup.Losses[0], warmup.Losses.TakeLast(20).Average(),
-                    warmup.ValidationPerplexity, vocabularySize, baseModel.parameters().Sum(p => p.numel())),
+                    warmup.ValidationPerplexity, vocabularySize, baseModel.parameters().Sum(p => p.numel()), warmup.Losses),
                 new SplitReport(split.Train.Count, split.Validation.Count, split.Test.Count),
-                Machine(), _clock.Elapsed.TotalSeconds, examples);
+                Machine(), _clock.Elapsed.TotalSeconds, examples, _options.MaxNewTokens);
         }
         finally
         {
@@ -125,9 +128,12 @@ internal sealed class CounselorRun
             + $"{model.parameters().Sum(p => p.numel()):N0} parameters");
         var warmup = new SupervisedWarmup(new WarmupOptions { Steps = _options.WarmupSteps, Seed = _options.Seed });
         var validation = split.Validation.SelectMany(r => r.HighQuality.Select(h => (r.Prompt, h))).ToArray();
-        var result = warmup.Train(model, template, pairs, validation,
-            new ConsoleProgress<TrainingProgress>(p => $"warm-up step {p.Step}/{p.TotalSteps}, loss {p.Value:F3}", p => p.Step == p.TotalSteps),
-            _cancellationToken);
+        var result = ProgressBars.Run(
+            "warm-up",
+            _options.WarmupSteps,
+            bar => warmup.Train(model, template, pairs, validation,
+                new SyncProgress<TrainingProgress>(p => bar.Report((p.Step, Invariant($"loss {p.Value:F3}")))), _cancellationToken),
+            r => Invariant($"final loss {r.Losses[^1]:F3}"));
         Gpt2Checkpoint.SaveModel(model, Path.Combine(_options.OutputDirectory, "base"));
         Stage($"Warm-up done in {result.Seconds:F0} s: validation perplexity of reference reflections {result.ValidationPerplexity:F1}");
         return result;
@@ -187,15 +193,21 @@ internal sealed class CounselorRun
         Stage($"Objective '{reward.Name}': k-SCST, at most {options.MaxSteps} steps of {options.PromptsPerStep} prompts × {options.SamplesPerPrompt} samples, "
             + $"{adapter.ParameterCount:N0} LoRA parameters");
         using var trainer = new KScstTrainer(model, reward, template, options);
-        var result = trainer.Train(split.Train.Select(r => r.Prompt).ToArray(), split.Validation.Select(r => r.Prompt).ToArray(),
-            new ConsoleProgress<TrainingProgress>(
-                p => $"{p.Stage} step {p.Step}/{p.TotalSteps}, validation score {(p.Value is null ? "-" : p.Value.Value.ToString("F3", CultureInfo.InvariantCulture))}",
-                p => p.Step == p.TotalSteps),
-            _cancellationToken);
+        var result = ProgressBars.Run(
+            $"objective {reward.Name}",
+            options.MaxSteps,
+            bar => trainer.Train(split.Train.Select(r => r.Prompt).ToArray(), split.Validation.Select(r => r.Prompt).ToArray(),
+                new SyncProgress<TrainingProgress>(p => bar.Report((p.Step, p.Value is null ? "" : Invariant($"validation {p.Value:F3}")))),
+                _cancellationToken),
+            r => Invariant($"{r.Steps} steps") + (r.ValidationScores.Count > 0 ? Invariant($", validation score {r.ValidationScores[^1]:F3}") : ""));
         Gpt2Checkpoint.SaveAdapter(adapter, Path.Combine(_options.OutputDirectory, "adapters", reward.Name));
         Stage($"  {result.Steps} steps, {result.DataPoints} data points, {result.Seconds:F0} s, converged: {result.Converged}");
+        // KScstTrainer validates after every ValidationInterval-th step and after the last budgeted step.
+        int[] validationSteps = Enumerable.Range(1, result.Steps)
+            .Where(s => s % options.ValidationInterval == 0 || s == options.MaxSteps)
+            .ToArray();
         return (model, new TrainingReport(result.DataPoints, result.Seconds, result.Steps, result.Converged, result.ValidationScores,
-            result.StepMetrics.Count == 0 ? 0 : result.StepMetrics[^1].Kl));
+            result.StepMetrics.Count == 0 ? 0 : result.StepMetrics[^1].Kl, validationSteps, result.StepMetrics.Select(m => m.ScoreMean).ToArray()));
     }
 
     private (GridSearchResult Result, SearchReport Report) SearchWeights(
@@ -207,13 +219,15 @@ internal sealed class CounselorRun
         int eos = template.Tokenizer.EndOfTextId;
         var search = new HierarchicalGridSearch(new HierarchicalGridSearchOptions { Levels = _options.SearchLevels });
         Stage($"Weight search: {_options.SearchLevels} levels over [0,1]^{aggregator.Count}, scored by the mean validation reward");
-        var result = search.Search(
-            aggregator.Count,
-            (weights, token) => evaluator.Evaluate(prompts => aggregator.Generate(prompts, weights, eos, greedy, cancellationToken: token), token).Mean,
-            new ConsoleProgress<GridSearchProgress>(
-                p => $"level {p.Level}/{p.Levels}, {p.Evaluations}/{p.TotalEvaluations} points, best {p.BestScore:F3} at ({string.Join(", ", p.BestWeights.Select(w => w.ToString("0.###", CultureInfo.InvariantCulture)))})",
-                p => p.Evaluations == p.TotalEvaluations),
-            _cancellationToken);
+        var result = ProgressBars.Run(
+            "weight search",
+            HierarchicalGridSearch.CountEvaluations(aggregator.Count, _options.SearchLevels),
+            bar => search.Search(
+                aggregator.Count,
+                (weights, token) => evaluator.Evaluate(prompts => aggregator.Generate(prompts, weights, eos, greedy, cancellationToken: token), token).Mean,
+                new SyncProgress<GridSearchProgress>(p => bar.Report((p.Evaluations, Invariant($"level {p.Level}/{p.Levels}, best {p.BestScore:F3}")))),
+                _cancellationToken),
+            r => Invariant($"{r.DistinctPoints} points scored, best {r.BestScore:F3}"));
         Stage($"  best weights ({string.Join(", ", result.BestWeights.Select(w => w.ToString("0.#####", CultureInfo.InvariantCulture)))}), validation mean {result.BestScore:F3}, "
             + $"{result.DistinctPoints} points scored in {clock.Elapsed.TotalSeconds:F0} s");
         var history = result.History.Select(h => new SearchPointReport(h.Weights, h.Score, h.Level, h.FromCache)).ToArray();
@@ -239,15 +253,22 @@ internal sealed class CounselorRun
         candidates.Add(("uniform", uniform, p => aggregator.Generate(p, uniform, eos, greedy, cancellationToken: _cancellationToken)));
         candidates.Add(("emorl", bestWeights, p => aggregator.Generate(p, bestWeights, eos, greedy, cancellationToken: _cancellationToken)));
 
+        var results = ProgressBars.Run(
+            "test evaluation",
+            candidates.Count * split.Test.Count,
+            bar => candidates.Select((candidate, index) => evaluator.Evaluate(
+                candidate.Generate,
+                new SyncProgress<EvaluationProgress>(p => bar.Report(((index * p.Total) + p.Completed, candidate.Name))),
+                _cancellationToken)).ToArray(),
+            r => Invariant($"{r.Length} models"));
         var reports = new List<ModelReport>();
         var samples = new Dictionary<string, IReadOnlyList<PromptResponse>>(StringComparer.Ordinal);
-        foreach (var (name, weights, generate) in candidates)
+        foreach (var ((name, weights, _), result) in candidates.Zip(results))
         {
-            var result = evaluator.Evaluate(generate, _cancellationToken);
             reports.Add(new ModelReport(name, weights, result.Scores, result.Mean, result.DistinctTwo));
             samples[name] = result.Samples;
-            Stage($"  {name,-10} " + string.Join("  ", result.Scores.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Key} {s.Value:F3}")))
-                + string.Create(CultureInfo.InvariantCulture, $"  mean {result.Mean:F3}"));
+            Stage($"  {name,-10} " + string.Join("  ", result.Scores.Select(s => Invariant($"{s.Key} {s.Value:F3}")))
+                + Invariant($"  mean {result.Mean:F3}"));
         }
 
         var examples = Enumerable.Range(0, Math.Min(3, split.Test.Count))
@@ -273,6 +294,8 @@ internal sealed class CounselorRun
         return new MachineReport(cpu, Environment.ProcessorCount, System.Runtime.InteropServices.RuntimeInformation.OSDescription,
             Environment.Version.ToString(), "TorchSharp " + typeof(TorchSharp.torch).Assembly.GetName().Version);
     }
+
+    private static string Invariant(FormattableString value) => value.ToString(CultureInfo.InvariantCulture);
 
     private void Stage(string message) =>
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{_clock.Elapsed.TotalSeconds,6:F1} s] {message}"));

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
@@ -7,7 +8,7 @@ using System.Text.Json;
 
 namespace CounselorReflection;
 
-/// <summary>Writes report.json and report.md.</summary>
+/// <summary>Writes report.json, the PNG plots and report.md, which shows the plots.</summary>
 internal static class ReportWriter
 {
     private static readonly JsonSerializerOptions s_json = new()
@@ -20,10 +21,11 @@ internal static class ReportWriter
     {
         Directory.CreateDirectory(directory);
         File.WriteAllText(Path.Combine(directory, "report.json"), JsonSerializer.Serialize(report, s_json));
-        File.WriteAllText(Path.Combine(directory, "report.md"), ToMarkdown(report));
+        var plots = ReportPlots.Write(report, directory);
+        File.WriteAllText(Path.Combine(directory, "report.md"), ToMarkdown(report, plots));
     }
 
-    public static string ToMarkdown(RunReport report)
+    public static string ToMarkdown(RunReport report, IReadOnlyCollection<string> plots)
     {
         var text = new StringBuilder();
         text.AppendLine(Invariant($"# EMORL run on {report.Dataset}"));
@@ -42,6 +44,7 @@ internal static class ReportWriter
                 + Invariant($" | {model.TestMean:F3} | {model.Distinct2:F3} |"));
         }
 
+        AppendPlot(text, plots, ReportPlots.ScoresFile, "Test-split scores of every model");
         text.AppendLine();
         text.AppendLine("## Training");
         text.AppendLine();
@@ -54,6 +57,9 @@ internal static class ReportWriter
             string curve = training.ValidationScores.Count == 0 ? "" : Invariant($"{training.ValidationScores[0]:F3} → {training.ValidationScores[^1]:F3}");
             text.AppendLine(Invariant($"| {name} | {training.Steps} | {training.DataPoints} | {training.Seconds:F1} | {training.Converged} | {curve} | {training.FinalKl:F4} |"));
         }
+
+        AppendPlot(text, plots, ReportPlots.TrainingFile, "Training curves of each objective");
+        AppendPlot(text, plots, ReportPlots.WarmupFile, "Warm-up loss");
 
         text.AppendLine();
         text.AppendLine("## Reward models (held-out quality)");
@@ -69,6 +75,8 @@ internal static class ReportWriter
         text.AppendLine("## Weight search");
         text.AppendLine();
         text.AppendLine(Invariant($"Hierarchical grid search, {report.Search.Levels} levels: {report.Search.Evaluations} grid points visited, {report.Search.DistinctPoints} scored (an exhaustive grid at the same resolution has {report.Search.ExhaustiveGridPoints} points), {report.Search.Seconds:F0} s. Best weights ({string.Join(", ", report.Search.BestWeights.Select(w => w.ToString("0.#####", CultureInfo.InvariantCulture)))}) with validation mean {report.Search.BestValidationMean:F3}."));
+        AppendPlot(text, plots, ReportPlots.SearchScoresFile, "Score of every grid-point visit");
+        AppendPlot(text, plots, ReportPlots.SearchWeightsFile, "Visited weights on the triangle of normalised weights");
         text.AppendLine();
         text.AppendLine("## Examples (test split)");
         foreach (var example in report.Examples)
@@ -83,6 +91,15 @@ internal static class ReportWriter
         }
 
         return text.ToString();
+    }
+
+    private static void AppendPlot(StringBuilder text, IReadOnlyCollection<string> plots, string fileName, string description)
+    {
+        if (plots.Contains(fileName))
+        {
+            text.AppendLine();
+            text.AppendLine($"![{description}]({fileName})");
+        }
     }
 
     private static string Invariant(FormattableString value) => value.ToString(CultureInfo.InvariantCulture);

@@ -15,7 +15,8 @@ internal sealed record RunReport(
     SplitReport Split,
     MachineReport Machine,
     double TotalSeconds,
-    IReadOnlyList<ExampleReport> Examples);
+    IReadOnlyList<ExampleReport> Examples,
+    int MaxNewTokens);
 
 internal sealed record ScorerReport(string HeldoutMetric, double Value, int TrainingExamples, int HeldoutExamples, string Source);
 
@@ -35,9 +36,25 @@ internal sealed record SearchReport(
 internal sealed record SearchPointReport(IReadOnlyList<double> Weights, double Score, int Level, bool FromCache);
 
 internal sealed record TrainingReport(
-    int DataPoints, double Seconds, int Steps, bool Converged, IReadOnlyList<double> ValidationScores, double FinalKl);
+    int DataPoints,
+    double Seconds,
+    int Steps,
+    bool Converged,
+    IReadOnlyList<double> ValidationScores,
+    double FinalKl,
+    IReadOnlyList<int> ValidationSteps,
+    IReadOnlyList<double> StepScores);
 
-internal sealed record WarmupReport(int Pairs, int Steps, double Seconds, double FirstLoss, double FinalLoss, double ValidationPerplexity, int VocabularySize, long Parameters);
+internal sealed record WarmupReport(
+    int Pairs,
+    int Steps,
+    double Seconds,
+    double FirstLoss,
+    double FinalLoss,
+    double ValidationPerplexity,
+    int VocabularySize,
+    long Parameters,
+    IReadOnlyList<double> LossCurve);
 
 internal sealed record SplitReport(int Train, int Validation, int Test);
 

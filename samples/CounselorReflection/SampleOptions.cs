@@ -54,6 +54,7 @@ internal sealed class SampleOptions
 
     public static string Usage => """
         Usage: dotnet run --project samples/CounselorReflection -c Release -- [options]
+               dotnet run --project samples/CounselorReflection -c Release -- generate [options] [STATEMENT ...]
 
         Runs EMORL end to end: warm-up of a small base model, three reward models, one LoRA adapter
         per objective trained with k-SCST, hierarchical grid search of the aggregation weights, and
@@ -78,6 +79,9 @@ internal sealed class SampleOptions
           --search-levels N   levels of the hierarchical grid search (5 in EMORL)
           --scorer-epochs N   training epochs of the reflection and empathy scorers
           --help              show this text
+
+        The generate command replies to statements with a finished run's saved models and any
+        weights, without retraining; run generate --help for its options.
         """;
 
     /// <summary>Parses arguments, then fills every size not given from the preset.</summary>

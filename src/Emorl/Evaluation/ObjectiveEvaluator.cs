@@ -4,6 +4,8 @@ using System.Linq;
 using System.Threading;
 using Emorl.Rewards;
 using Emorl.Tokenization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Emorl.Evaluation;
 
@@ -15,20 +17,27 @@ namespace Emorl.Evaluation;
 /// Prompts are encoded once at construction and reused by every evaluation, which matters to the
 /// grid search that evaluates many weight vectors on the same statements. Not thread-safe.
 /// </remarks>
-public sealed class ObjectiveEvaluator
+public sealed partial class ObjectiveEvaluator
 {
     private readonly PromptTemplate _template;
     private readonly IReadOnlyList<IRewardModel> _rewards;
     private readonly IReadOnlyList<string> _statements;
     private readonly IReadOnlyList<int>[] _prompts;
     private readonly int _batchSize;
+    private readonly ILogger _logger;
 
     /// <summary>Creates an evaluator for a fixed set of statements.</summary>
     /// <param name="template">Encodes statements and decodes responses.</param>
     /// <param name="rewards">One reward model per objective, names distinct.</param>
     /// <param name="statements">The client statements, at least one.</param>
     /// <param name="batchSize">Statements per generation call. Default 32.</param>
-    public ObjectiveEvaluator(PromptTemplate template, IReadOnlyList<IRewardModel> rewards, IReadOnlyList<string> statements, int batchSize = 32)
+    /// <param name="logger">Logs a summary per evaluation (debug) and every response (trace only), or null for none.</param>
+    public ObjectiveEvaluator(
+        PromptTemplate template,
+        IReadOnlyList<IRewardModel> rewards,
+        IReadOnlyList<string> statements,
+        int batchSize = 32,
+        ILogger<ObjectiveEvaluator>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(template);
         ArgumentNullException.ThrowIfNull(rewards);
@@ -51,6 +60,7 @@ public sealed class ObjectiveEvaluator
         _statements = statements;
         _prompts = statements.Select(template.EncodePrompt).ToArray();
         _batchSize = batchSize;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
 
     /// <summary>Gets the objective names, in reward-model order.</summary>
@@ -61,7 +71,18 @@ public sealed class ObjectiveEvaluator
     /// <param name="cancellationToken">Checked between batches.</param>
     /// <returns>Per-objective means, their mean, the samples and Distinct-2.</returns>
     public EvaluationResult Evaluate(
-        Func<IReadOnlyList<IReadOnlyList<int>>, IReadOnlyList<int[]>> generate, CancellationToken cancellationToken = default)
+        Func<IReadOnlyList<IReadOnlyList<int>>, IReadOnlyList<int[]>> generate, CancellationToken cancellationToken = default) =>
+        Evaluate(generate, null, cancellationToken);
+
+    /// <summary>Generates and scores a response for every statement, reporting progress after each batch.</summary>
+    /// <param name="generate">Maps a batch of prompt token ids to response token ids, one per prompt.</param>
+    /// <param name="progress">Receives the statements done after each batch, or null.</param>
+    /// <param name="cancellationToken">Checked between batches.</param>
+    /// <returns>Per-objective means, their mean, the samples and Distinct-2.</returns>
+    public EvaluationResult Evaluate(
+        Func<IReadOnlyList<IReadOnlyList<int>>, IReadOnlyList<int[]>> generate,
+        IProgress<EvaluationProgress>? progress,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(generate);
         var samples = new List<PromptResponse>(_statements.Count);
@@ -78,7 +99,10 @@ public sealed class ObjectiveEvaluator
             for (int i = 0; i < batch.Length; i++)
             {
                 samples.Add(new PromptResponse(_statements[start + i], _template.DecodeResponse(responses[i])));
+                LogSample(_logger, samples[^1].Prompt, samples[^1].Response);
             }
+
+            progress?.Report(new EvaluationProgress(samples.Count, _prompts.Length));
         }
 
         var scores = new Dictionary<string, double>(StringComparer.Ordinal);
@@ -88,7 +112,9 @@ public sealed class ObjectiveEvaluator
             scores[reward.Name] = values.Average();
         }
 
-        return new EvaluationResult(scores, scores.Values.Average(), samples, DistinctNGrams(samples.Select(s => s.Response), 2));
+        var result = new EvaluationResult(scores, scores.Values.Average(), samples, DistinctNGrams(samples.Select(s => s.Response), 2));
+        LogEvaluated(_logger, samples.Count, result.Mean, result.DistinctTwo);
+        return result;
     }
 
     /// <summary>Computes Distinct-n over a corpus: distinct word n-grams divided by all word n-grams.</summary>
@@ -113,4 +139,10 @@ public sealed class ObjectiveEvaluator
 
         return total == 0 ? 0 : distinct.Count / (double)total;
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Evaluated {Count} statements: mean score {Mean:F4}, distinct-2 {DistinctTwo:F3}")]
+    private static partial void LogEvaluated(ILogger logger, int count, double mean, double distinctTwo);
+
+    [LoggerMessage(Level = LogLevel.Trace, Message = "Evaluation sample: statement {Statement} response {Response}")]
+    private static partial void LogSample(ILogger logger, string statement, string response);
 }

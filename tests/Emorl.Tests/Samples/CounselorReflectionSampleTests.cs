@@ -50,6 +50,8 @@ public sealed class CounselorReflectionSampleTests
             Assert.True(File.Exists(Path.Combine(output, "report.md")));
             Assert.True(File.Exists(Path.Combine(output, "base", "model.safetensors")));
             Assert.True(File.Exists(Path.Combine(output, "adapters", "empathy", "adapter_model.safetensors")));
+            AssertPlots(output);
+            AssertGenerateReusesSavedModels(output);
         }
         finally
         {
@@ -58,6 +60,44 @@ public sealed class CounselorReflectionSampleTests
                 Directory.Delete(output, recursive: true);
             }
         }
+    }
+
+    private static void AssertPlots(string output)
+    {
+        string markdown = File.ReadAllText(Path.Combine(output, "report.md"));
+        string[] plots =
+        [
+            ReportPlots.ScoresFile, ReportPlots.TrainingFile, ReportPlots.WarmupFile, ReportPlots.SearchScoresFile, ReportPlots.SearchWeightsFile,
+        ];
+        foreach (string plot in plots)
+        {
+            var file = new FileInfo(Path.Combine(output, plot));
+            Assert.True(file.Exists, $"{plot} was not written");
+            Assert.True(file.Length > 10_000, $"{plot} has only {file.Length} bytes");
+            Assert.Contains($"]({plot})", markdown, StringComparison.Ordinal);
+        }
+    }
+
+    private static void AssertGenerateReusesSavedModels(string output)
+    {
+        var replies = new StringWriter();
+        var options = GenerateOptions.Parse(["--from", output, "I keep arguing with my brother about money.", "Work never stops."]);
+
+        int exitCode = GenerateCommand.Run(options, new StringReader(""), replies, default);
+
+        string text = replies.ToString();
+        Assert.Equal(0, exitCode);
+        Assert.Contains("(searched weights from report.json)", text, StringComparison.Ordinal);
+        Assert.Equal(2, text.Split('\n').Count(line => line.StartsWith("Counselor: ", StringComparison.Ordinal)));
+
+        var interactive = new StringWriter();
+        GenerateCommand.Run(GenerateOptions.Parse(["--from", output, "--weights", "1,0,0"]), new StringReader("Work never stops.\n\n"), interactive, default);
+        Assert.Contains("Weights: reflection 1, empathy 0, fluency 0", interactive.ToString(), StringComparison.Ordinal);
+        Assert.Single(interactive.ToString().Split('\n'), line => line.Contains("Counselor: ", StringComparison.Ordinal));
+
+        var wrongCount = GenerateOptions.Parse(["--from", output, "--weights", "1,0", "x"]);
+        var error = Assert.Throws<ArgumentException>(() => GenerateCommand.Run(wrongCount, new StringReader(""), new StringWriter(), default));
+        Assert.Contains("Got 2 weights for the run's 3 objectives", error.Message, StringComparison.Ordinal);
     }
 
     private static void AssertReportShape(JsonElement root)
@@ -74,6 +114,8 @@ public sealed class CounselorReflectionSampleTests
             var training = root.GetProperty("training").GetProperty(objective);
             Assert.True(training.GetProperty("data_points").GetInt32() > 0);
             Assert.True(training.GetProperty("seconds").GetDouble() > 0);
+            Assert.Equal(training.GetProperty("steps").GetInt32(), training.GetProperty("step_scores").GetArrayLength());
+            Assert.Equal(training.GetProperty("validation_scores").GetArrayLength(), training.GetProperty("validation_steps").GetArrayLength());
         }
 
         var names = root.GetProperty("models").EnumerateArray().Select(m => m.GetProperty("name").GetString() ?? "").ToArray();
@@ -84,6 +126,8 @@ public sealed class CounselorReflectionSampleTests
             Assert.InRange(model.GetProperty("test_mean").GetDouble(), 0, 1);
         }
 
+        Assert.Equal(12, root.GetProperty("max_new_tokens").GetInt32());
+        Assert.Equal(40, root.GetProperty("warmup").GetProperty("loss_curve").GetArrayLength());
         var search = root.GetProperty("search");
         Assert.Equal(2 * 27, search.GetProperty("evaluations").GetInt32());
         Assert.Equal(27 + 19, search.GetProperty("distinct_points").GetInt32());

@@ -1,0 +1,117 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using System.Threading;
+using Emorl.Aggregation;
+using Emorl.Checkpoints;
+using Emorl.Models;
+using Emorl.Objectives;
+using Emorl.Tokenization;
+
+namespace CounselorReflection;
+
+/// <summary>
+/// Generates reflections from the base model and adapters that a run saved, with weights from the
+/// command line or the run's searched weights, without retraining.
+/// </summary>
+internal static class GenerateCommand
+{
+    /// <summary>Loads the saved models, then replies to each statement given or read from <paramref name="input"/>.</summary>
+    /// <returns>The process exit code: 0 on success.</returns>
+    public static int Run(GenerateOptions options, TextReader input, TextWriter output, CancellationToken cancellationToken)
+    {
+        var run = SavedRun.Read(options.RunDirectory);
+        var weights = options.Weights ?? run.BestWeights
+            ?? throw new InvalidDataException($"'{run.ReportPath}' has no search.best_weights; pass --weights with one weight per objective.");
+        if (weights.Count != run.Objectives.Count)
+        {
+            throw new ArgumentException(
+                $"Got {weights.Count} weights for the run's {run.Objectives.Count} objectives ({string.Join(", ", run.Objectives)}); "
+                + "pass one weight per objective, in that order.");
+        }
+
+        string baseDirectory = Path.Combine(options.RunDirectory, "base");
+        var tokenizer = CompactVocabularyTokenizer.Load(Path.Combine(baseDirectory, "vocabulary.json"), new Gpt2Tokenizer());
+        using var baseModel = Gpt2Checkpoint.LoadModel(baseDirectory);
+        baseModel.eval();
+        var objectives = run.Objectives
+            .Select(name => new LoraObjectiveModel(name, baseModel, Gpt2Checkpoint.LoadAdapter(Path.Combine(options.RunDirectory, "adapters", name), baseModel)))
+            .ToArray();
+        try
+        {
+            var template = new PromptTemplate(tokenizer, CounselorRun.PromptTokens, CounselorRun.ResponseTokens);
+            var aggregator = new HiddenStateAggregator(objectives);
+            var decoding = GenerationOptions.CreateGreedy(options.MaxNewTokens > 0 ? options.MaxNewTokens : run.MaxNewTokens);
+            output.WriteLine($"Loaded the base model and the adapters {string.Join(", ", run.Objectives)} from {Path.GetFullPath(options.RunDirectory)}");
+            output.WriteLine("Weights: " + string.Join(", ", run.Objectives.Zip(weights, (n, w) => string.Create(CultureInfo.InvariantCulture, $"{n} {w:0.#####}")))
+                + (options.Weights is null ? " (searched weights from report.json)" : ""));
+            foreach (string statement in Statements(options, input, output))
+            {
+                var reply = aggregator.Generate([template.EncodePrompt(statement)], weights, tokenizer.EndOfTextId, decoding, cancellationToken: cancellationToken);
+                output.WriteLine($"Counselor: {template.DecodeResponse(reply[0])}");
+            }
+
+            return 0;
+        }
+        finally
+        {
+            foreach (var objective in objectives)
+            {
+                objective.Dispose();
+            }
+        }
+    }
+
+    private static IEnumerable<string> Statements(GenerateOptions options, TextReader input, TextWriter output)
+    {
+        if (options.Statements.Count > 0)
+        {
+            foreach (string statement in options.Statements)
+            {
+                output.WriteLine($"Client: {statement}");
+                yield return statement;
+            }
+
+            yield break;
+        }
+
+        while (true)
+        {
+            output.Write("Client (empty line to quit): ");
+            string? line = input.ReadLine();
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                yield break;
+            }
+
+            yield return line.Trim();
+        }
+    }
+
+    /// <summary>What the generate command needs from a run's report.json.</summary>
+    private sealed record SavedRun(string ReportPath, IReadOnlyList<string> Objectives, IReadOnlyList<double>? BestWeights, int MaxNewTokens)
+    {
+        public static SavedRun Read(string directory)
+        {
+            string path = Path.Combine(directory, "report.json");
+            if (!File.Exists(path))
+            {
+                throw new FileNotFoundException(
+                    $"'{path}' was not found; pass --from with the output folder of a finished run (it holds report.json, base/ and adapters/).", path);
+            }
+
+            using var json = JsonDocument.Parse(File.ReadAllText(path));
+            var root = json.RootElement;
+            var objectives = root.GetProperty("objectives").EnumerateArray().Select(o => o.GetString() ?? "").ToArray();
+            double[]? best = root.TryGetProperty("search", out var search) && search.TryGetProperty("best_weights", out var weights)
+                ? weights.EnumerateArray().Select(w => w.GetDouble()).ToArray()
+                : null;
+            // Reports written before max_new_tokens was recorded used the standard preset's 32 tokens.
+            int maxNewTokens = root.TryGetProperty("max_new_tokens", out var tokens) ? tokens.GetInt32() : 32;
+            return new SavedRun(path, objectives, best, maxNewTokens);
+        }
+    }
+}

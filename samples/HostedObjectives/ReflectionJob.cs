@@ -1,0 +1,80 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Emorl.Data;
+using Emorl.Pipeline;
+using Emorl.Tokenization;
+using Microsoft.Extensions.Logging;
+
+namespace HostedObjectives;
+
+/// <summary>Replies generated for one weight vector.</summary>
+/// <param name="Label">What the weights are: an objective alone, or the searched weights.</param>
+/// <param name="Weights">The weights, in objective order.</param>
+/// <param name="Replies">One reply per test statement.</param>
+internal sealed record WeightedReplies(string Label, IReadOnlyList<double> Weights, IReadOnlyList<string> Replies);
+
+/// <summary>What the job found: the searched weights and the replies under several weight vectors.</summary>
+internal sealed record JobResult(
+    IReadOnlyList<string> Objectives, IReadOnlyList<double> BestWeights, double BestScore, IReadOnlyList<string> Statements,
+    IReadOnlyList<WeightedReplies> Replies);
+
+/// <summary>
+/// Warms up a small base model on the counselor sample's statements, trains one adapter per
+/// objective, searches the weights and generates test replies, all through <see cref="EmorlTrainer"/>.
+/// </summary>
+internal sealed partial class ReflectionJob
+{
+    private const int Seed = 1;
+    private readonly EmorlTrainer _trainer;
+    private readonly ILogger<ReflectionJob> _logger;
+
+    public ReflectionJob(EmorlTrainer trainer, ILogger<ReflectionJob> logger)
+    {
+        _trainer = trainer;
+        _logger = logger;
+    }
+
+    public JobResult Run(CancellationToken cancellationToken)
+    {
+        using var stream = typeof(ReflectionJob).Assembly.GetManifestResourceStream("HostedObjectives.reflections.csv")
+            ?? throw new InvalidOperationException("The embedded reflections.csv is missing; rebuild the sample.");
+        var split = DatasetSplitter.Split(PairDatasetLoader.Load(stream, "reflections.csv").Records, Seed);
+        (string Statement, string Response)[] pairs =
+            [.. split.Train.SelectMany(r => r.HighQuality.Select(reflection => (r.Prompt, reflection)))];
+        var validationPairs = split.Validation.Select(r => (r.Prompt, r.HighQuality[0])).ToArray();
+        LogData(_logger, split.Train.Count, split.Validation.Count, split.Test.Count, pairs.Length);
+
+        var tokenizer = CompactVocabularyTokenizer.FromCorpus(
+            new Gpt2Tokenizer(), pairs.SelectMany(p => new[] { p.Statement, p.Response }), cancellationToken: cancellationToken);
+        var template = _trainer.CreateTemplate(tokenizer);
+        using var baseModel = _trainer.CreateBaseModel(tokenizer);
+        _trainer.WarmUp(baseModel, template, pairs, validationPairs, cancellationToken: cancellationToken);
+
+        var validation = split.Validation.Select(r => r.Prompt).ToArray();
+        using var ensemble = _trainer.TrainObjectives(
+            baseModel, template, split.Train.Select(r => r.Prompt).ToArray(), validation, cancellationToken: cancellationToken);
+        var search = _trainer.SearchWeights(ensemble, validation, cancellationToken: cancellationToken);
+
+        var statements = split.Test.Take(3).Select(r => r.Prompt).ToArray();
+        var replies = WeightVectors(ensemble.Objectives, search.BestWeights)
+            .Select(w => new WeightedReplies(w.Label, w.Weights, ensemble.Generate(statements, w.Weights, cancellationToken: cancellationToken)))
+            .ToArray();
+        return new JobResult(ensemble.Objectives, search.BestWeights, search.BestScore, statements, replies);
+    }
+
+    /// <summary>Each objective alone, then the searched weights.</summary>
+    private static IEnumerable<(string Label, double[] Weights)> WeightVectors(IReadOnlyList<string> objectives, IReadOnlyList<double> best)
+    {
+        for (int k = 0; k < objectives.Count; k++)
+        {
+            yield return (objectives[k] + " only", Enumerable.Range(0, objectives.Count).Select(i => i == k ? 1.0 : 0.0).ToArray());
+        }
+
+        yield return ("searched", best.ToArray());
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Data: {Train}/{Validation}/{Test} statements (train/validation/test), {Pairs} warm-up pairs")]
+    private static partial void LogData(ILogger logger, int train, int validation, int test, int pairs);
+}
