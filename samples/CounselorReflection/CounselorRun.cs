@@ -45,7 +45,16 @@ internal sealed class CounselorRun
     {
         manual_seed(_options.Seed);
         var (dataset, datasetName) = SampleData.LoadReflections(_options);
-        var split = DatasetSplitter.Split(dataset.Records, _options.Seed);
+        const int MinimumStatements = 10;
+        int usable = dataset.Records.Count(r => r.HighQuality.Count > 0);
+        if (usable < MinimumStatements)
+        {
+            throw new InvalidOperationException(
+                $"{datasetName} has {usable} statements with a high-quality response (after {dataset.DuplicatePromptCount} duplicates " +
+                $"were dropped); a run needs at least {MinimumStatements} for its 80/10/10 split. Add statements to the file.");
+        }
+
+        var split = DatasetSplitter.Split(dataset.Records.Where(r => r.HighQuality.Count > 0).ToArray(), _options.Seed);
         Stage($"Data: {datasetName}, {dataset.Records.Count} statements ({dataset.DuplicatePromptCount} duplicates dropped), "
             + $"split {split.Train.Count}/{split.Validation.Count}/{split.Test.Count}");
 
@@ -231,7 +240,7 @@ internal sealed class CounselorRun
         Stage($"  best weights ({string.Join(", ", result.BestWeights.Select(w => w.ToString("0.#####", CultureInfo.InvariantCulture)))}), validation mean {result.BestScore:F3}, "
             + $"{result.DistinctPoints} points scored in {clock.Elapsed.TotalSeconds:F0} s");
         var history = result.History.Select(h => new SearchPointReport(h.Weights, h.Score, h.Level, h.FromCache)).ToArray();
-        return (result, new SearchReport(result.Evaluations, result.DistinctPoints, result.ExhaustiveGridSize.ToString(CultureInfo.InvariantCulture),
+        return (result, new SearchReport(result.Evaluations, result.DistinctPoints, result.ExhaustiveGridSize,
             _options.SearchLevels, result.BestWeights, result.BestScore, clock.Elapsed.TotalSeconds, history));
     }
 

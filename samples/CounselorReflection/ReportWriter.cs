@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace CounselorReflection;
 
@@ -15,6 +16,7 @@ internal static class ReportWriter
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         WriteIndented = true,
+        Converters = { new FloatingPointConverter(), new IntegerConverter() },
     };
 
     public static void Write(RunReport report, string directory)
@@ -103,4 +105,32 @@ internal static class ReportWriter
     }
 
     private static string Invariant(FormattableString value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Writes every double with a decimal point (1.0, not 1), so readers see a float where the schema says float.</summary>
+    private sealed class FloatingPointConverter : JsonConverter<double>
+    {
+        public override double Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.GetDouble();
+
+        public override void Write(Utf8JsonWriter writer, double value, JsonSerializerOptions options)
+        {
+            if (!double.IsFinite(value))
+            {
+                writer.WriteNullValue();
+                return;
+            }
+
+            string text = value.ToString("R", CultureInfo.InvariantCulture);
+            writer.WriteRawValue(text.Contains('.', StringComparison.Ordinal) || text.Contains('E', StringComparison.Ordinal) ? text : text + ".0");
+        }
+    }
+
+    /// <summary>Writes a big integer as a JSON number.</summary>
+    private sealed class IntegerConverter : JsonConverter<System.Numerics.BigInteger>
+    {
+        public override System.Numerics.BigInteger Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            System.Numerics.BigInteger.Parse(reader.GetString() ?? "0", CultureInfo.InvariantCulture);
+
+        public override void Write(Utf8JsonWriter writer, System.Numerics.BigInteger value, JsonSerializerOptions options) =>
+            writer.WriteRawValue(value.ToString(CultureInfo.InvariantCulture));
+    }
 }

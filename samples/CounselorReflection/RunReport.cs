@@ -26,7 +26,7 @@ internal sealed record ModelReport(
 internal sealed record SearchReport(
     int Evaluations,
     int DistinctPoints,
-    string ExhaustiveGridPoints,
+    System.Numerics.BigInteger ExhaustiveGridPoints,
     int Levels,
     IReadOnlyList<double> BestWeights,
     double BestValidationMean,

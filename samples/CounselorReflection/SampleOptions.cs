@@ -119,7 +119,7 @@ internal sealed class SampleOptions
                 case "--prompts-per-step": options.PromptsPerStep = ParseInt(name, value, 1); break;
                 case "--max-new-tokens": options.MaxNewTokens = ParseInt(name, value, 1); break;
                 case "--lr": options.LearningRate = ParseDouble(name, value); break;
-                case "--search-levels": options.SearchLevels = ParseInt(name, value, 1); break;
+                case "--search-levels": options.SearchLevels = ParseInt(name, value, 1, 20); break;
                 case "--scorer-epochs": options.ScorerEpochs = ParseInt(name, value, 1); break;
                 default: throw new ArgumentException($"Unknown option {name}. Run with --help for the list.");
             }
@@ -151,6 +151,36 @@ internal sealed class SampleOptions
         {
             throw new ArgumentException($"--hidden {Hidden} is not a multiple of --heads {Heads}; pick sizes that divide.");
         }
+
+        CheckPaths();
+    }
+
+    /// <summary>Checks every path option before any training starts, so a typo costs no time.</summary>
+    private void CheckPaths()
+    {
+        if (DataPath is not null && !File.Exists(DataPath))
+        {
+            throw new ArgumentException(Directory.Exists(DataPath)
+                ? $"--data '{DataPath}' is a folder; pass the PAIR CSV file inside it (pair_data.csv)."
+                : $"--data '{DataPath}' was not found; pass the path of a PAIR CSV file (columns prompt,hq1,hq2,mq1,lq1..lq5).");
+        }
+
+        if (EpitomeFolder is not null && !File.Exists(Path.Combine(EpitomeFolder, "emotional-reactions-reddit.csv")))
+        {
+            throw new ArgumentException(Directory.Exists(EpitomeFolder)
+                ? $"--epitome '{EpitomeFolder}' holds no emotional-reactions-reddit.csv; pass the folder with EPITOME's three *-reddit.csv files."
+                : $"--epitome folder '{EpitomeFolder}' was not found; pass the folder with EPITOME's three *-reddit.csv files.");
+        }
+
+        if (AnnoMiPath is not null && !File.Exists(AnnoMiPath))
+        {
+            throw new ArgumentException($"--annomi '{AnnoMiPath}' was not found; pass AnnoMI-simple.csv or use --no-annomi.");
+        }
+
+        if (File.Exists(OutputDirectory))
+        {
+            throw new ArgumentException($"--out '{OutputDirectory}' is an existing file; pass a folder path for the run's output.");
+        }
     }
 
     private static int Or(int value, int fallback) => value > 0 ? value : fallback;
@@ -162,11 +192,13 @@ internal sealed class SampleOptions
         _ => throw new ArgumentException($"Unknown preset '{value}'; use standard or tiny."),
     };
 
-    private static int ParseInt(string name, string value, int minimum)
+    private static int ParseInt(string name, string value, int minimum, int maximum = int.MaxValue)
     {
-        if (!int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int parsed) || parsed < minimum)
+        if (!int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int parsed) || parsed < minimum || parsed > maximum)
         {
-            throw new ArgumentException($"{name} is '{value}'; it must be a whole number ≥ {minimum}.");
+            throw new ArgumentException(maximum == int.MaxValue
+                ? $"{name} is '{value}'; it must be a whole number ≥ {minimum}."
+                : $"{name} is '{value}'; it must be a whole number from {minimum} to {maximum}.");
         }
 
         return parsed;

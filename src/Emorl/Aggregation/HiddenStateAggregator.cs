@@ -100,6 +100,8 @@ public sealed class HiddenStateAggregator
 
         public Device Device => _ensemble.Head.Device;
 
+        public int VocabularySize => _ensemble.Head.Options.VocabularySize;
+
         public void Begin(bool useCache)
         {
             _run?.Dispose();

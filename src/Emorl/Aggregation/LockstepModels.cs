@@ -24,6 +24,14 @@ internal sealed class LockstepModels
             throw new ArgumentException("Aggregation needs at least one objective model.", nameof(models));
         }
 
+        for (int k = 0; k < models.Count; k++)
+        {
+            if (models[k] is null)
+            {
+                throw new ArgumentException($"Objective model {k} is null; pass K non-null models.", nameof(models));
+            }
+        }
+
         var first = models[0];
         foreach (var model in models.Skip(1))
         {

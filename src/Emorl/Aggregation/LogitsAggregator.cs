@@ -84,6 +84,8 @@ public sealed class LogitsAggregator
 
         public Device Device => _ensemble.Head.Device;
 
+        public int VocabularySize => _ensemble.Head.Options.VocabularySize;
+
         public void Begin(bool useCache)
         {
             _run?.Dispose();

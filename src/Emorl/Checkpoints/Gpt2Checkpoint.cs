@@ -140,13 +140,12 @@ public static class Gpt2Checkpoint
         ArgumentException.ThrowIfNullOrEmpty(directory);
         ArgumentNullException.ThrowIfNull(model);
         string configPath = RequireFile(directory, AdapterConfigFileName);
-        var config = JsonNode.Parse(File.ReadAllText(configPath))?.AsObject()
-            ?? throw new InvalidDataException($"'{configPath}' is empty; save the adapter again.");
+        var config = ReadJsonObject(configPath);
         var options = new LoraOptions
         {
             Rank = ReadInt(config, "r", configPath),
             Alpha = ReadDouble(config, "lora_alpha", configPath),
-            Dropout = config["lora_dropout"]?.GetValue<double>() ?? 0,
+            Dropout = ReadValue<double?>(config, "lora_dropout", configPath) ?? 0,
         };
         string weightsPath = RequireFile(directory, AdapterFileName);
         var loaded = SafetensorsFile.Read(weightsPath);
@@ -217,9 +216,8 @@ public static class Gpt2Checkpoint
             throw new FileNotFoundException($"Model configuration '{configPath}' is missing; a model directory needs config.json.", configPath);
         }
 
-        var config = JsonNode.Parse(File.ReadAllText(configPath))?.AsObject()
-            ?? throw new InvalidDataException($"'{configPath}' is empty.");
-        string? type = config["model_type"]?.GetValue<string>();
+        var config = ReadJsonObject(configPath);
+        string? type = ReadValue<string>(config, "model_type", configPath);
         if (type is not null && type != "gpt2")
         {
             throw new InvalidDataException($"'{configPath}' describes a '{type}' model; this loader reads GPT-2 checkpoints (model_type \"gpt2\").");
@@ -232,18 +230,46 @@ public static class Gpt2Checkpoint
             HiddenSize = ReadInt(config, "n_embd", configPath),
             LayerCount = ReadInt(config, "n_layer", configPath),
             HeadCount = ReadInt(config, "n_head", configPath),
-            LayerNormEpsilon = config["layer_norm_epsilon"]?.GetValue<double>() ?? 1e-5,
-            Dropout = config["resid_pdrop"]?.GetValue<double>() ?? 0.1,
+            LayerNormEpsilon = ReadValue<double?>(config, "layer_norm_epsilon", configPath) ?? 1e-5,
+            Dropout = ReadValue<double?>(config, "resid_pdrop", configPath) ?? 0.1,
         };
         options.Validate();
         return options;
     }
 
     private static int ReadInt(JsonObject config, string key, string path) =>
-        config[key]?.GetValue<int>() ?? throw new InvalidDataException($"'{path}' has no \"{key}\"; add it or save the checkpoint again.");
+        ReadValue<int?>(config, key, path) ?? throw new InvalidDataException($"'{path}' has no \"{key}\"; add it or save the checkpoint again.");
 
     private static double ReadDouble(JsonObject config, string key, string path) =>
-        config[key]?.GetValue<double>() ?? throw new InvalidDataException($"'{path}' has no \"{key}\"; add it or save the checkpoint again.");
+        ReadValue<double?>(config, key, path) ?? throw new InvalidDataException($"'{path}' has no \"{key}\"; add it or save the checkpoint again.");
+
+    private static T? ReadValue<T>(JsonObject config, string key, string path)
+    {
+        try
+        {
+            var node = config[key];
+            return node is null ? default : node.GetValue<T>();
+        }
+        catch (Exception error) when (error is InvalidOperationException or FormatException)
+        {
+            throw new InvalidDataException(
+                $"\"{key}\" in '{path}' is {config[key]?.ToJsonString()}, which is not a valid {typeof(T).Name.Replace("Nullable`1", "number", StringComparison.Ordinal)}; fix the value.",
+                error);
+        }
+    }
+
+    private static JsonObject ReadJsonObject(string path)
+    {
+        try
+        {
+            return JsonNode.Parse(File.ReadAllText(path)) as JsonObject
+                ?? throw new InvalidDataException($"'{path}' does not hold a JSON object; save the checkpoint again.");
+        }
+        catch (JsonException error)
+        {
+            throw new InvalidDataException($"'{path}' is not valid JSON ({error.Message}); save the checkpoint again.", error);
+        }
+    }
 
     private static string RequireFile(string directory, string name)
     {

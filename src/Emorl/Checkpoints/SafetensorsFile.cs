@@ -89,7 +89,7 @@ public static class SafetensorsFile
 
         var headerBytes = new byte[headerLength];
         stream.ReadExactly(headerBytes);
-        using var document = JsonDocument.Parse(Encoding.UTF8.GetString(headerBytes).TrimEnd());
+        using var document = ParseHeader(path, headerBytes);
         long dataStart = 8 + headerLength;
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (var entry in document.RootElement.EnumerateObject().Where(e => e.Name != "__metadata__"))
@@ -111,6 +111,25 @@ public static class SafetensorsFile
         }
 
         return result;
+    }
+
+    private static JsonDocument ParseHeader(string path, byte[] headerBytes)
+    {
+        try
+        {
+            var document = JsonDocument.Parse(Encoding.UTF8.GetString(headerBytes).TrimEnd());
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                document.Dispose();
+                throw new InvalidDataException($"The header of '{path}' is not a JSON object; the file is not a safetensors file.");
+            }
+
+            return document;
+        }
+        catch (JsonException error)
+        {
+            throw new InvalidDataException($"The header of '{path}' is not valid JSON; the file is damaged or not a safetensors file.", error);
+        }
     }
 
     private static Tensor Decode(string path, string name, string dtype, long[] shape, byte[] data)

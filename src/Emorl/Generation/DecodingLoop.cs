@@ -22,6 +22,7 @@ internal static class DecodingLoop
         CancellationToken cancellationToken)
     {
         options.Validate();
+        ValidateTokenIds(prompts, source.VocabularySize);
         int rows = prompts.Count;
         var responses = new List<int>[rows];
         for (int row = 0; row < rows; row++)
@@ -87,6 +88,23 @@ internal static class DecodingLoop
         }
 
         return result;
+    }
+
+    private static void ValidateTokenIds(IReadOnlyList<IReadOnlyList<int>> prompts, int vocabularySize)
+    {
+        for (int row = 0; row < prompts.Count; row++)
+        {
+            var prompt = prompts[row] ?? throw new ArgumentException($"Prompt {row} is null; pass token ids for every prompt.", nameof(prompts));
+            for (int position = 0; position < prompt.Count; position++)
+            {
+                if (prompt[position] < 0 || prompt[position] >= vocabularySize)
+                {
+                    throw new ArgumentException(
+                        $"Prompt {row} has token id {prompt[position]} at position {position}, outside the model's vocabulary " +
+                        $"[0, {vocabularySize}); encode prompts with the tokenizer the model was trained with.", nameof(prompts));
+                }
+            }
+        }
     }
 
     /// <summary>

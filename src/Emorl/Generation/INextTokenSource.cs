@@ -13,6 +13,9 @@ internal interface INextTokenSource : IDisposable
     /// <summary>Gets the device of the models' weights, where the loop creates its token tensors.</summary>
     Device Device { get; }
 
+    /// <summary>Gets the number of token ids the models read, so every prompt id lies in [0, VocabularySize).</summary>
+    int VocabularySize { get; }
+
     /// <summary>Starts a new sequence batch, creating fresh caches when <paramref name="useCache"/> is set.</summary>
     void Begin(bool useCache);
 

@@ -24,6 +24,11 @@ internal static class PromptBatch
 
         for (int row = 0; row < prompts.Count; row++)
         {
+            if (prompts[row] is null)
+            {
+                throw new ArgumentException($"Prompt {row} is null; pass token ids for every prompt.", nameof(prompts));
+            }
+
             if (prompts[row].Count == 0)
             {
                 throw new ArgumentException(

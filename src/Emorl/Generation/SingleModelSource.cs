@@ -17,6 +17,8 @@ internal sealed class SingleModelSource : INextTokenSource
 
     public Device Device => _model.SharedBase.Device;
 
+    public int VocabularySize => _model.SharedBase.Options.VocabularySize;
+
     public void Begin(bool useCache)
     {
         _cache?.Dispose();

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using Emorl.Models;
 using static TorchSharp.torch;
 
@@ -20,10 +21,16 @@ public sealed class LoraObjectiveModel : IObjectiveModel, IDisposable
     /// <param name="baseModel">The shared frozen base.</param>
     /// <param name="adapter">The objective's adapter, or null for the base model alone.</param>
     /// <param name="ownsAdapter">Whether <see cref="Dispose"/> releases the adapter.</param>
+    /// <exception cref="ArgumentException">The adapter's factors do not fit the base model's projections.</exception>
     public LoraObjectiveModel(string name, Gpt2Model baseModel, LoraAdapter? adapter, bool ownsAdapter = true)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(baseModel);
+        if (adapter is not null)
+        {
+            EnsureAdapterFits(name, baseModel, adapter);
+        }
+
         Name = name;
         SharedBase = baseModel;
         Adapter = adapter;
@@ -42,6 +49,27 @@ public sealed class LoraObjectiveModel : IObjectiveModel, IDisposable
     /// <inheritdoc />
     public Tensor ForwardHidden(Tensor tokens, Tensor positions, Tensor keyMask, KeyValueCache? cache) =>
         SharedBase.ForwardHidden(tokens, positions, keyMask, cache, Adapter);
+
+    private static void EnsureAdapterFits(string name, Gpt2Model baseModel, LoraAdapter adapter)
+    {
+        var projections = baseModel.AdaptableProjections().ToDictionary(p => p.Path, StringComparer.Ordinal);
+        foreach (var path in adapter.Targets)
+        {
+            adapter.TryGetFactors(path, out var a, out var b);
+            bool fits = projections.TryGetValue(path, out var projection)
+                && a.shape[1] == projection.InFeatures && b.shape[0] == projection.OutFeatures;
+            if (!fits)
+            {
+                string expected = projection.Path is null
+                    ? "no such projection"
+                    : $"in {projection.InFeatures}, out {projection.OutFeatures}";
+                throw new ArgumentException(
+                    $"The adapter of objective '{name}' does not fit its base model at '{path}': the adapter has " +
+                    $"in {a.shape[1]}, out {b.shape[0]} and the base has {expected}. Create or load the adapter " +
+                    "for this base model.", nameof(adapter));
+            }
+        }
+    }
 
     /// <inheritdoc />
     public void Dispose()

@@ -48,6 +48,8 @@ public sealed class DecodingMemoryTests
 
         public Device Device => _inner.Device;
 
+        public int VocabularySize => _inner.VocabularySize;
+
         public void Begin(bool useCache) => _inner.Begin(useCache);
 
         public Tensor NextTokenLogits(Tensor tokens, Tensor positions, Tensor keyMask)
