@@ -153,6 +153,33 @@ public sealed class PolicyTrainerOptions
         KlPenalty = KlPenaltyPlacement.Reward,
     };
 
+    /// <summary>
+    /// Creates EMORL's Uniform Weighted baseline (from the DynaOpt paper): one policy trained with
+    /// k-SCST on Σ_k (1/K) · log clip(s_k). Pair it with a <see cref="Rewards.CompositeRewardModel"/>
+    /// of the K objectives.
+    /// </summary>
+    /// <returns>New options with EMORL's k-SCST values and fixed equal weights.</returns>
+    public static PolicyTrainerOptions CreateUniformWeighted() => new()
+    {
+        Algorithm = PolicyAlgorithm.KScst,
+        RewardTransform = RewardTransform.LogClipped,
+        RewardWeighting = RewardWeighting.Fixed,
+        ObjectiveWeights = null,
+    };
+
+    /// <summary>
+    /// Creates the DynaOpt baseline (Min et al., LREC-COLING 2024): one policy trained with k-SCST on
+    /// Σ_k w_k · log clip(s_k), with the weights w steered by Exp3 bandits at each validation. Pair
+    /// it with a <see cref="Rewards.CompositeRewardModel"/> of the K objectives.
+    /// </summary>
+    /// <returns>New options with EMORL's k-SCST values and DynaOpt weighting (γ = 0.07).</returns>
+    public static PolicyTrainerOptions CreateDynaOpt() => new()
+    {
+        Algorithm = PolicyAlgorithm.KScst,
+        RewardTransform = RewardTransform.LogClipped,
+        RewardWeighting = RewardWeighting.DynaOpt,
+    };
+
     /// <summary>Checks every value and reports all invalid ones together.</summary>
     /// <exception cref="System.ArgumentException">One or more values are out of range.</exception>
     public void Validate()
