@@ -42,6 +42,11 @@ internal static class ReportWriter
                 + Invariant($" | {model.TestMean:F3} | {model.Distinct2:F3} |"));
         }
 
+        if (report.Baselines is not null)
+        {
+            BaselineReportWriter.Append(text, report.Baselines, report.Objectives);
+        }
+
         text.AppendLine();
         text.AppendLine("## Training");
         text.AppendLine();
