@@ -48,6 +48,7 @@ public sealed partial class PolicyTrainer
             Algorithm = _options.Algorithm,
             Objectives = Objectives,
             Step = _step,
+            DataPoints = _dataPoints,
             OptimizerSteps = _optimizerSteps,
             OptimizerParameterSteps = states.Select(s => s.step).ToArray(),
             RandomState = _random.State,
@@ -152,6 +153,7 @@ public sealed partial class PolicyTrainer
         }
 
         _step = state.Step;
+        _dataPoints = state.DataPoints;
         _optimizerSteps = state.OptimizerSteps;
         _random.State = state.RandomState;
         _kl.Coefficient = state.KlCoefficient;

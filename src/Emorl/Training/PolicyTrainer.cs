@@ -56,6 +56,7 @@ public sealed partial class PolicyTrainer : IDisposable
     private readonly Queue<int> _order = new();
     private int _trainCount = -1;
     private int _step;
+    private int _dataPoints;
     private int _optimizerSteps;
     private double _seconds;
     private bool _converged;
@@ -116,8 +117,8 @@ public sealed partial class PolicyTrainer : IDisposable
     /// <summary>Gets the number of steps taken, resumed ones included.</summary>
     public int StepsTaken => _step;
 
-    /// <summary>Gets the training prompts consumed so far (prompts per step × steps).</summary>
-    public int DataPoints => _step * _options.PromptsPerStep;
+    /// <summary>Gets the training prompts consumed so far, resumed steps included (EMORL's data-point count).</summary>
+    public int DataPoints => _dataPoints;
 
     /// <summary>Gets the current KL coefficient β.</summary>
     public double KlCoefficient => _kl.Coefficient;
@@ -214,6 +215,7 @@ public sealed partial class PolicyTrainer : IDisposable
         double kl = PolicyGradientMath.MaskedMean(tokenKl, rollout.ResponseMask).item<float>();
         _kl.Update(sequenceKl, rollout.Count);
         _step++;
+        _dataPoints += statements.Count;
         _optimizerSteps += update.OptimizerSteps;
         double seconds = Math.Max(stopwatch.Elapsed.TotalSeconds, 1e-9);
         return StepMetricsBuilder.Build(_step, sample, rewards, update, kl, sequenceKl, beta, weights, Objectives, seconds);

@@ -18,6 +18,8 @@ internal sealed record PolicyTrainerState
 
     public int Step { get; init; }
 
+    public int DataPoints { get; init; }
+
     public int OptimizerSteps { get; init; }
 
     public IReadOnlyList<long> OptimizerParameterSteps { get; init; } = [];
