@@ -164,7 +164,8 @@ public sealed partial class PolicyTrainer : IDisposable
 
             var metrics = Step(NextBatch(trainStatements), CancellationToken.None);
             steps.Add(metrics);
-            LogStep(_logger, _model.Name, metrics.Step, metrics.Loss, metrics.ScoreMean, metrics.Kl, metrics.KlCoefficient);
+            LogStep(_logger, _model.Name, metrics.Step, metrics.Loss, metrics.PolicyLoss, metrics.ValueLoss, metrics.Kl, metrics.KlCoefficient,
+                metrics.ClipFraction, metrics.Entropy, metrics.ScoreMean, metrics.TokensPerSecond);
             if (_step % _options.ValidationInterval == 0 || _step == _options.MaxSteps)
             {
                 RecordValidation(validationStatements);
@@ -474,8 +475,12 @@ public sealed partial class PolicyTrainer : IDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "{Algorithm} training of {Model} on [{Objectives}] started at step {Step}: at most {MaxSteps} steps of {Prompts} prompts × {Samples} samples")]
     private static partial void LogTrainingStarted(ILogger logger, string model, PolicyAlgorithm algorithm, string objectives, int step, int maxSteps, int prompts, int samples);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "{Model} step {Step}: loss/total={Loss:F4} reward/score_mean={Score:F4} policy/kl={Kl:F5} policy/kl_coefficient={Beta:F4}")]
-    private static partial void LogStep(ILogger logger, string model, int step, double loss, double score, double kl, double beta);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Model} step {Step}: loss/total={Loss:F4} loss/policy={PolicyLoss:F4} loss/value={ValueLoss:F4} " +
+        "policy/kl={Kl:F5} policy/kl_coefficient={Beta:F4} policy/clip_fraction={ClipFraction:F3} policy/entropy={Entropy:F3} " +
+        "reward/score_mean={Score:F4} perf/tokens_per_second={TokensPerSecond:F1}")]
+    private static partial void LogStep(
+        ILogger logger, string model, int step, double loss, double policyLoss, double valueLoss, double kl, double beta,
+        double clipFraction, double entropy, double score, double tokensPerSecond);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Model} validation after step {Step}: mean score {Score:F4}, converged {Converged}")]
     private static partial void LogValidation(ILogger logger, string model, int step, double score, bool converged);
