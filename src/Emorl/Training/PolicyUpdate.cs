@@ -29,8 +29,10 @@ internal sealed record UpdateStatistics(
 /// minibatches, then global-norm clipping and one AdamW step.
 /// </summary>
 /// <remarks>
-/// Each minibatch's loss is scaled by its share of the rows in its accumulation group, so the
-/// summed gradient equals that of the mean loss over the group's rows.
+/// Each minibatch's loss is scaled by its share of the rows in its accumulation group. For the
+/// sequence-level losses of k-SCST and RLOO the summed gradient then equals that of the group's
+/// mean loss. PPO's losses are token means per minibatch, so minibatches are weighted by rows,
+/// not by tokens.
 /// </remarks>
 internal sealed class PolicyUpdate
 {
