@@ -105,12 +105,15 @@ internal sealed class CounselorRun
             var aggregator = new HiddenStateAggregator(objectives);
             var (search, searchReport) = SearchWeights(aggregator, template, rewards, split);
             var (models, examples) = EvaluateOnTest(baseModel, objectives, aggregator, template, rewards, split, search.BestWeights);
+            var baselines = _options.Baselines
+                ? new BaselineRun(_options, Stage, _cancellationToken).Run(baseModel, template, rewards, split, objectives, training, models, searchReport)
+                : null;
             return new RunReport(
                 datasetName, _options.Seed, rewards.Select(r => r.Name).ToArray(), scorerReports, models, searchReport, training,
                 new WarmupReport(warmupPairs, warmup.Steps, warmup.Seconds, warmup.Losses[0], warmup.Losses.TakeLast(20).Average(),
                     warmup.ValidationPerplexity, vocabularySize, baseModel.parameters().Sum(p => p.numel()), warmup.Losses),
                 new SplitReport(split.Train.Count, split.Validation.Count, split.Test.Count),
-                Machine(), _clock.Elapsed.TotalSeconds, examples, _options.MaxNewTokens);
+                Machine(), _clock.Elapsed.TotalSeconds, examples, _options.MaxNewTokens) { Baselines = baselines };
         }
         finally
         {

@@ -46,6 +46,11 @@ internal static class ReportWriter
                 + Invariant($" | {model.TestMean:F3} | {model.Distinct2:F3} |"));
         }
 
+        if (report.Baselines is not null)
+        {
+            BaselineReportWriter.Append(text, report.Baselines, report.Objectives);
+        }
+
         AppendPlot(text, plots, ReportPlots.ScoresFile, "Test-split scores of every model");
         text.AppendLine();
         text.AppendLine("## Training");

@@ -16,7 +16,11 @@ internal sealed record RunReport(
     MachineReport Machine,
     double TotalSeconds,
     IReadOnlyList<ExampleReport> Examples,
-    int MaxNewTokens);
+    int MaxNewTokens)
+{
+    /// <summary>Gets the comparison with the baselines, or null when the run had no --baselines.</summary>
+    public BaselineComparisonReport? Baselines { get; init; }
+}
 
 internal sealed record ScorerReport(string HeldoutMetric, double Value, int TrainingExamples, int HeldoutExamples, string Source);
 

@@ -52,6 +52,10 @@ internal sealed class SampleOptions
 
     public int ScorerEpochs { get; set; }
 
+    public bool Baselines { get; set; }
+
+    public int BaselineSteps { get; set; }
+
     public static string Usage => """
         Usage: dotnet run --project samples/CounselorReflection -c Release -- [options]
                dotnet run --project samples/CounselorReflection -c Release -- generate [options] [STATEMENT ...]
@@ -78,6 +82,9 @@ internal sealed class SampleOptions
           --lr X              k-SCST learning rate
           --search-levels N   levels of the hierarchical grid search (5 in EMORL)
           --scorer-epochs N   training epochs of the reflection and empathy scorers
+          --baselines         also train and test Uniform Weighted, DynaOpt and Model Soups
+          --baseline-steps N  step budget of each single-policy baseline (default: 3 × --rl-steps,
+                              the total budget of EMORL's three objectives)
           --help              show this text
 
         The generate command replies to statements with a finished run's saved models and any
@@ -94,6 +101,12 @@ internal sealed class SampleOptions
             if (name is "--no-annomi")
             {
                 options.UseAnnoMi = false;
+                continue;
+            }
+
+            if (name is "--baselines")
+            {
+                options.Baselines = true;
                 continue;
             }
 
@@ -121,6 +134,7 @@ internal sealed class SampleOptions
                 case "--lr": options.LearningRate = ParseDouble(name, value); break;
                 case "--search-levels": options.SearchLevels = ParseInt(name, value, 1, 20); break;
                 case "--scorer-epochs": options.ScorerEpochs = ParseInt(name, value, 1); break;
+                case "--baseline-steps": options.BaselineSteps = ParseInt(name, value, 1); break;
                 default: throw new ArgumentException($"Unknown option {name}. Run with --help for the list.");
             }
         }
@@ -142,6 +156,7 @@ internal sealed class SampleOptions
         MaxNewTokens = Or(MaxNewTokens, tiny ? 12 : pair ? 48 : 32);
         SearchLevels = Or(SearchLevels, tiny ? 2 : 5);
         ScorerEpochs = Or(ScorerEpochs, tiny ? 2 : pair ? 12 : 10);
+        BaselineSteps = Or(BaselineSteps, 3 * RlSteps);
         if (LearningRate == 0)
         {
             LearningRate = 1e-3;

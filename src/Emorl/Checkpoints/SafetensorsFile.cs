@@ -74,23 +74,7 @@ public static class SafetensorsFile
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         using var stream = File.OpenRead(path);
-        var lengthBytes = new byte[8];
-        if (stream.Read(lengthBytes) != 8)
-        {
-            throw new InvalidDataException($"'{path}' is shorter than the 8-byte safetensors header length; the file is truncated.");
-        }
-
-        long headerLength = BitConverter.ToInt64(lengthBytes);
-        if (headerLength <= 0 || headerLength > MaxHeaderBytes || 8 + headerLength > stream.Length)
-        {
-            throw new InvalidDataException(
-                $"'{path}' declares a {headerLength}-byte header but holds {stream.Length} bytes; it is not a valid safetensors file.");
-        }
-
-        var headerBytes = new byte[headerLength];
-        stream.ReadExactly(headerBytes);
-        using var document = ParseHeader(path, headerBytes);
-        long dataStart = 8 + headerLength;
+        using var document = ReadHeader(stream, path, out long dataStart);
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (var entry in document.RootElement.EnumerateObject().Where(e => e.Name != "__metadata__"))
         {
@@ -130,6 +114,49 @@ public static class SafetensorsFile
         {
             throw new InvalidDataException($"The header of '{path}' is not valid JSON; the file is damaged or not a safetensors file.", error);
         }
+    }
+
+    /// <summary>Reads the string metadata stored under <c>__metadata__</c>, without reading any tensor data.</summary>
+    /// <param name="path">The file.</param>
+    /// <returns>The metadata entries; empty when the file has none.</returns>
+    /// <exception cref="InvalidDataException">The file is truncated or its header is invalid.</exception>
+    public static IReadOnlyDictionary<string, string> ReadMetadata(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using var stream = File.OpenRead(path);
+        using var document = ReadHeader(stream, path, out _);
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (document.RootElement.TryGetProperty("__metadata__", out var metadata))
+        {
+            foreach (var entry in metadata.EnumerateObject())
+            {
+                result[entry.Name] = entry.Value.GetString() ?? string.Empty;
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Reads the JSON header and returns it with the offset where tensor data starts.</summary>
+    private static JsonDocument ReadHeader(Stream stream, string path, out long dataStart)
+    {
+        var lengthBytes = new byte[8];
+        if (stream.Read(lengthBytes) != 8)
+        {
+            throw new InvalidDataException($"'{path}' is shorter than the 8-byte safetensors header length; the file is truncated.");
+        }
+
+        long headerLength = BitConverter.ToInt64(lengthBytes);
+        if (headerLength <= 0 || headerLength > MaxHeaderBytes || 8 + headerLength > stream.Length)
+        {
+            throw new InvalidDataException(
+                $"'{path}' declares a {headerLength}-byte header but holds {stream.Length} bytes; it is not a valid safetensors file.");
+        }
+
+        var headerBytes = new byte[headerLength];
+        stream.ReadExactly(headerBytes);
+        dataStart = 8 + headerLength;
+        return ParseHeader(path, headerBytes);
     }
 
     private static Tensor Decode(string path, string name, string dtype, long[] shape, byte[] data)

@@ -53,6 +53,31 @@ public sealed class KScstOptions
     /// <summary>Gets or sets how responses are sampled: temperature 1, top-k 50, 64 new tokens by default.</summary>
     public GenerationOptions Sampling { get; set; } = new();
 
+    /// <summary>Creates the equivalent <see cref="PolicyTrainerOptions"/>: k-SCST, log-clipped rewards, k3 KL in the loss.</summary>
+    /// <returns>New options; later changes to this object do not reach them, except through the shared <see cref="Sampling"/>.</returns>
+    public PolicyTrainerOptions ToPolicyTrainerOptions() => new()
+    {
+        Algorithm = PolicyAlgorithm.KScst,
+        SamplesPerPrompt = SamplesPerPrompt,
+        PromptsPerStep = PromptsPerStep,
+        LearningRate = LearningRate,
+        WeightDecay = WeightDecay,
+        KlCoefficient = KlCoefficient,
+        KlEstimator = Tensors.KlEstimator.K3,
+        KlPenalty = KlPenaltyPlacement.Loss,
+        MaxGradientNorm = MaxGradientNorm,
+        MaxSteps = MaxSteps,
+        ValidationInterval = ValidationInterval,
+        ValidationPrompts = ValidationPrompts,
+        ConvergenceWindow = ConvergenceWindow,
+        ConvergenceThreshold = ConvergenceThreshold,
+        ScoreFloor = ScoreFloor,
+        ScoreCeiling = ScoreCeiling,
+        Seed = Seed,
+        Sampling = Sampling,
+        RewardTransform = RewardTransform.LogClipped,
+    };
+
     /// <summary>Checks every value and reports all invalid ones together.</summary>
     /// <exception cref="System.ArgumentException">One or more values are out of range.</exception>
     public void Validate()

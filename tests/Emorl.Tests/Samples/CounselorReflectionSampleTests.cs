@@ -35,6 +35,49 @@ public sealed class CounselorReflectionSampleTests
         RunAndCheck("--data", pair);
     }
 
+    [Fact]
+    public void TinyRunWithBaselinesReportsEveryMethod()
+    {
+        string output = Path.Combine(Path.GetTempPath(), "emorl-sample-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var options = SampleOptions.Parse(["--preset", "tiny", "--out", output, "--seed", "3", "--baselines", "--baseline-steps", "3"]);
+
+            var report = new CounselorRun(options, default).Run();
+            ReportWriter.Write(report, output);
+
+            using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "report.json")));
+            var baselines = json.RootElement.GetProperty("baselines");
+            var methods = baselines.GetProperty("methods").EnumerateArray().ToDictionary(m => m.GetProperty("name").GetString() ?? "");
+            Assert.Equal(["base", "emorl", "uniform_weighted", "dynaopt", "model_soups"], methods.Keys);
+            foreach (var method in methods.Values)
+            {
+                Assert.Equal(3, method.GetProperty("test_scores").EnumerateObject().Count());
+                Assert.InRange(method.GetProperty("test_mean").GetDouble(), 0, 1);
+                Assert.InRange(method.GetProperty("distinct2").GetDouble(), 0, 1);
+            }
+
+            int perStep = options.PromptsPerStep;
+            Assert.Equal(0, methods["base"].GetProperty("training_data_points").GetInt32());
+            Assert.Equal(3 * options.RlSteps * perStep, methods["emorl"].GetProperty("training_data_points").GetInt32());
+            Assert.Equal(3 * perStep, methods["uniform_weighted"].GetProperty("training_data_points").GetInt32());
+            Assert.Equal(3 * perStep, methods["dynaopt"].GetProperty("training_data_points").GetInt32());
+            Assert.Equal(3 * options.RlSteps * perStep, methods["model_soups"].GetProperty("training_data_points").GetInt32());
+            Assert.True(methods["dynaopt"].GetProperty("training_seconds").GetDouble() > 0);
+            Assert.Equal(3, methods["model_soups"].GetProperty("weights").GetArrayLength());
+            Assert.Equal(2 * 27, baselines.GetProperty("model_soups_search").GetProperty("evaluations").GetInt32());
+            Assert.True(File.Exists(Path.Combine(output, "adapters", "dynaopt", "adapter_model.safetensors")));
+            Assert.Contains("## EMORL and baselines", File.ReadAllText(Path.Combine(output, "report.md")), StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (Directory.Exists(output))
+            {
+                Directory.Delete(output, recursive: true);
+            }
+        }
+    }
+
     private static void RunAndCheck(params string[] extraArguments)
     {
         string output = Path.Combine(Path.GetTempPath(), "emorl-sample-" + Guid.NewGuid().ToString("N"));

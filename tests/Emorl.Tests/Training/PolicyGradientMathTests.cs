@@ -89,6 +89,74 @@ public sealed class PolicyGradientMathTests
         Assert.NotEqual(withoutKl, withKl);
     }
 
+    [Fact]
+    public void LeaveOneOutAdvantagesExcludeOwnReward()
+    {
+        using var rewards = tensor(new float[] { 1f, 2f, 6f, -1f, -1f, -1f });
+
+        var advantages = PolicyGradientMath.LeaveOneOutAdvantages(rewards, 3).data<float>().ToArray();
+
+        Assert.Equal(1 - (2 + 6) / 2.0, advantages[0], 5);
+        Assert.Equal(2 - (1 + 6) / 2.0, advantages[1], 5);
+        Assert.Equal(6 - (1 + 2) / 2.0, advantages[2], 5);
+        Assert.Equal(0.0, advantages[3], 6);
+        Assert.Equal(0.0, advantages[4], 6);
+        Assert.Equal(0.0, advantages[5], 6);
+    }
+
+    [Fact]
+    public void LeaveOneOutAdvantagesRejectGroupsOfOne()
+    {
+        using var rewards = zeros(4);
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => PolicyGradientMath.LeaveOneOutAdvantages(rewards, 1));
+    }
+
+    [Fact]
+    public void MaskedWhitenIgnoresPadding()
+    {
+        // Real values 1, 2, 3, 6: mean 3, population variance (4 + 1 + 0 + 9) / 4 = 3.5.
+        using var values = tensor(new float[] { 1f, 2f, 100f, 3f, 6f, -50f }, [2, 3]);
+        using var mask = tensor(new[] { true, true, false, true, true, false }, [2, 3]);
+
+        var whitened = PolicyGradientMath.MaskedWhiten(values, mask).data<float>().ToArray();
+
+        double scale = 1 / Math.Sqrt(3.5 + 1e-8);
+        Assert.Equal(-2 * scale, whitened[0], 5);
+        Assert.Equal(-1 * scale, whitened[1], 5);
+        Assert.Equal(0.0, whitened[2], 6);
+        Assert.Equal(0.0, whitened[3], 5);
+        Assert.Equal(3 * scale, whitened[4], 5);
+        Assert.Equal(0.0, whitened[5], 6);
+    }
+
+    [Fact]
+    public void KlEstimatorsMatchTheirFormulas()
+    {
+        using var policy = tensor(new float[] { -1f, -0.2f });
+        using var reference = tensor(new float[] { -0.5f, -2f });
+
+        var k1 = PolicyGradientMath.KlEstimate(policy, reference, KlEstimator.K1).data<float>().ToArray();
+        var k3 = PolicyGradientMath.KlEstimate(policy, reference, KlEstimator.K3).data<float>().ToArray();
+
+        Assert.Equal(-0.5, k1[0], 5);
+        Assert.Equal(1.8, k1[1], 5);
+        Assert.Equal(Math.Exp(0.5) - 0.5 - 1, k3[0], 5);
+        Assert.Equal(Math.Exp(-1.8) + 1.8 - 1, k3[1], 5);
+    }
+
+    [Fact]
+    public void SequenceReinforceLossSumsTokensAndAveragesSequences()
+    {
+        using var logp = tensor(new float[] { -1f, -2f, -0.5f, -0.25f, -3f, -9f }, [2, 3]);
+        using var mask = tensor(new[] { true, true, true, true, true, false }, [2, 3]);
+        using var advantages = tensor(new float[] { 0.4f, -0.4f });
+
+        using var loss = PolicyGradientMath.SequenceReinforceLoss(logp, mask, advantages);
+
+        Assert.Equal(-(0.4 * -3.5 + -0.4 * -3.25) / 2, loss.item<float>(), 5);
+    }
+
     private static float[] Gradient(Tensor logp, Tensor reference, Tensor mask, Tensor advantages, double beta)
     {
         logp.grad?.zero_();

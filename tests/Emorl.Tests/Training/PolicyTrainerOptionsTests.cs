@@ -1,0 +1,79 @@
+using System;
+using Emorl.Tensors;
+using Emorl.Training;
+
+namespace Emorl.Tests.Training;
+
+public sealed class PolicyTrainerOptionsTests
+{
+    [Fact]
+    public void DefaultsAreValid()
+    {
+        new PolicyTrainerOptions().Validate();
+        PolicyTrainerOptions.CreatePpo().Validate();
+        PolicyTrainerOptions.CreateRloo().Validate();
+        PolicyTrainerOptions.CreateUniformWeighted().Validate();
+        PolicyTrainerOptions.CreateDynaOpt().Validate();
+    }
+
+    [Fact]
+    public void PresetsSelectTheirAlgorithm()
+    {
+        var ppo = PolicyTrainerOptions.CreatePpo();
+        var rloo = PolicyTrainerOptions.CreateRloo();
+        var uniform = PolicyTrainerOptions.CreateUniformWeighted();
+        var dynaOpt = PolicyTrainerOptions.CreateDynaOpt();
+
+        Assert.Equal(PolicyAlgorithm.Ppo, ppo.Algorithm);
+        Assert.Equal(6.0, ppo.TargetKl);
+        Assert.Equal(KlPenaltyPlacement.Reward, ppo.KlPenalty);
+        Assert.True(ppo.WhitenAdvantages);
+        Assert.Equal(PolicyAlgorithm.Rloo, rloo.Algorithm);
+        Assert.Equal(KlEstimator.K1, rloo.KlEstimator);
+        Assert.Equal(PolicyAlgorithm.KScst, uniform.Algorithm);
+        Assert.Equal(RewardWeighting.Fixed, uniform.RewardWeighting);
+        Assert.Null(uniform.ObjectiveWeights);
+        Assert.Equal(RewardWeighting.DynaOpt, dynaOpt.RewardWeighting);
+        Assert.Equal(RewardTransform.LogClipped, dynaOpt.RewardTransform);
+    }
+
+    [Fact]
+    public void InvalidValuesAreReportedTogether()
+    {
+        var options = new PolicyTrainerOptions
+        {
+            Algorithm = PolicyAlgorithm.KScst,
+            SamplesPerPrompt = 1,
+            Lambda = 1.5,
+            TargetKl = -1,
+            ObjectiveWeights = [1.0, double.NaN],
+        };
+
+        var error = Assert.Throws<ArgumentException>(options.Validate);
+
+        Assert.Contains("SamplesPerPrompt is 1", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Lambda is 1.5", error.Message, StringComparison.Ordinal);
+        Assert.Contains("TargetKl is -1", error.Message, StringComparison.Ordinal);
+        Assert.Contains("ObjectiveWeights [1, NaN]", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PpoAcceptsOneSamplePerPrompt()
+    {
+        var options = PolicyTrainerOptions.CreatePpo();
+        options.SamplesPerPrompt = 1;
+
+        options.Validate();
+    }
+
+    [Fact]
+    public void FixedWeightsWithDynaOptAreRejected()
+    {
+        var options = PolicyTrainerOptions.CreateDynaOpt();
+        options.ObjectiveWeights = [0.5, 0.5];
+
+        var error = Assert.Throws<ArgumentException>(options.Validate);
+
+        Assert.Contains("DynaOpt", error.Message, StringComparison.Ordinal);
+    }
+}
