@@ -112,8 +112,11 @@ internal sealed class BaselineRun
                     p => $"{p.Stage} step {p.Step}/{p.TotalSteps}, validation score {(p.Value is null ? "-" : p.Value.Value.ToString("F3", CultureInfo.InvariantCulture))}",
                     p => p.Step == p.TotalSteps),
                 _cancellationToken);
+            int[] validationSteps = Enumerable.Range(1, result.Steps)
+                .Where(s => s % options.ValidationInterval == 0 || s == options.MaxSteps)
+                .ToArray();
             report = new TrainingReport(result.DataPoints, result.Seconds, result.Steps, result.Converged, result.ValidationScores,
-                result.StepMetrics.Count == 0 ? 0 : result.StepMetrics[^1].Kl);
+                result.StepMetrics.Count == 0 ? 0 : result.StepMetrics[^1].Kl, validationSteps, result.StepMetrics.Select(m => m.ScoreMean).ToArray());
             _stage(string.Create(CultureInfo.InvariantCulture,
                 $"  {result.Steps} steps, {result.DataPoints} data points, {result.Seconds:F0} s, converged: {result.Converged}, "
                 + $"final weights ({string.Join(", ", trainer.ObjectiveWeights.Select(w => w.ToString("0.###", CultureInfo.InvariantCulture)))})"));
@@ -160,7 +163,7 @@ internal sealed class BaselineRun
         var test = testEvaluator.Evaluate(p => soups.Generate(p, result.BestWeights, eos, greedy, cancellationToken: _cancellationToken), _cancellationToken);
         PrintScores("model_soups", test);
         var history = result.History.Select(h => new SearchPointReport(h.Weights, h.Score, h.Level, h.FromCache)).ToArray();
-        var searchReport = new SearchReport(result.Evaluations, result.DistinctPoints, result.ExhaustiveGridSize.ToString(CultureInfo.InvariantCulture),
+        var searchReport = new SearchReport(result.Evaluations, result.DistinctPoints, result.ExhaustiveGridSize,
             _options.SearchLevels, result.BestWeights, result.BestScore, searchSeconds, history);
         var method = new MethodReport("model_soups", result.BestWeights, test.Scores, test.Mean, test.DistinctTwo, dataPoints, trainingSeconds, searchSeconds);
         return (method, searchReport);
