@@ -14,7 +14,7 @@ namespace Emorl.Benchmarks;
 [InvocationCount(16)]
 [IterationCount(5)]
 [WarmupCount(2)]
-public class DecodingStepBenchmarks
+public class DecodingStepBenchmarks : DecodingCase
 {
     private BenchmarkModels _models = null!;
     private INextTokenSource _source = null!;
@@ -23,31 +23,6 @@ public class DecodingStepBenchmarks
     private Tensor _positions = null!;
     private Tensor _mask = null!;
     private Tensor _nextToken = null!;
-
-    /// <summary>Gets or sets K.</summary>
-    [ParamsSource(nameof(ModelCounts))]
-    public int K { get; set; }
-
-    /// <summary>Gets or sets B.</summary>
-    [ParamsSource(nameof(BatchSizes))]
-    public int B { get; set; }
-
-    /// <summary>Gets or sets the aggregation method.</summary>
-    [ParamsAllValues]
-    public DecodingMethod Method { get; set; }
-
-    /// <summary>Gets or sets the device.</summary>
-    [ParamsSource(nameof(Devices))]
-    public string Device { get; set; } = "cpu";
-
-    /// <summary>Gets the K values.</summary>
-    public static IEnumerable<int> ModelCounts => BenchmarkSettings.ModelCounts;
-
-    /// <summary>Gets the B values.</summary>
-    public static IEnumerable<int> BatchSizes => BenchmarkSettings.BatchSizes;
-
-    /// <summary>Gets the devices.</summary>
-    public static IEnumerable<string> Devices => BenchmarkSettings.Devices;
 
     /// <summary>Builds the models and the method's source.</summary>
     [GlobalSetup]

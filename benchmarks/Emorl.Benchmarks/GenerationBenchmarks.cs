@@ -16,7 +16,7 @@ namespace Emorl.Benchmarks;
 [IterationCount(3)]
 [WarmupCount(1)]
 [InvocationCount(1)]
-public class GenerationBenchmarks
+public class GenerationBenchmarks : DecodingCase
 {
     private BenchmarkModels _models = null!;
     private IReadOnlyList<IReadOnlyList<int>> _prompts = null!;
@@ -26,31 +26,6 @@ public class GenerationBenchmarks
     private IObjectiveModel _merged = null!;
     private GenerationOptions _cached = null!;
     private GenerationOptions _uncached = null!;
-
-    /// <summary>Gets or sets K.</summary>
-    [ParamsSource(nameof(ModelCounts))]
-    public int K { get; set; }
-
-    /// <summary>Gets or sets B.</summary>
-    [ParamsSource(nameof(BatchSizes))]
-    public int B { get; set; }
-
-    /// <summary>Gets or sets the aggregation method.</summary>
-    [ParamsAllValues]
-    public DecodingMethod Method { get; set; }
-
-    /// <summary>Gets or sets the device.</summary>
-    [ParamsSource(nameof(Devices))]
-    public string Device { get; set; } = "cpu";
-
-    /// <summary>Gets the K values.</summary>
-    public static IEnumerable<int> ModelCounts => BenchmarkSettings.ModelCounts;
-
-    /// <summary>Gets the B values.</summary>
-    public static IEnumerable<int> BatchSizes => BenchmarkSettings.BatchSizes;
-
-    /// <summary>Gets the devices.</summary>
-    public static IEnumerable<string> Devices => BenchmarkSettings.Devices;
 
     /// <summary>Builds the models and aggregators.</summary>
     [GlobalSetup]
