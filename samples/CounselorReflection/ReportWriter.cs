@@ -111,7 +111,7 @@ internal static class ReportWriter
 
     private static string Invariant(FormattableString value) => value.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>Writes every double with a decimal point (1.0, not 1), so readers see a float where the schema says float.</summary>
+    /// <summary>Writes every double with a decimal point (1.0, not 1), so readers get a float where the schema requires one.</summary>
     private sealed class FloatingPointConverter : JsonConverter<double>
     {
         public override double Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => reader.GetDouble();

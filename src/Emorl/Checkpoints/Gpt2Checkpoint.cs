@@ -14,9 +14,9 @@ namespace Emorl.Checkpoints;
 /// Saves and loads GPT-2 base models in Hugging Face's layout and LoRA adapters in PEFT's layout.
 /// </summary>
 /// <remarks>
-/// A model directory holds <c>config.json</c> (GPT-2 keys: <c>n_embd</c>, <c>n_layer</c>, ...)
+/// A model directory contains <c>config.json</c> (GPT-2 keys: <c>n_embd</c>, <c>n_layer</c>, ...)
 /// and <c>model.safetensors</c> with keys such as <c>transformer.h.0.attn.c_attn.weight</c>, stored
-/// [in, out] as GPT-2's Conv1D does; the LM head is tied and not stored. An adapter directory holds
+/// [in, out] as GPT-2's Conv1D does; the LM head is tied and not stored. An adapter directory contains
 /// <c>adapter_config.json</c> and <c>adapter_model.safetensors</c> with keys such as
 /// <c>base_model.model.transformer.h.0.attn.c_attn.lora_A.weight</c>. Loading is strict: a missing,
 /// unexpected or misshapen tensor raises an error that lists them.

@@ -59,7 +59,7 @@ public sealed class Gpt2Model : nn.Module
     /// <summary>Gets the model's shape.</summary>
     public Gpt2Options Options { get; }
 
-    /// <summary>Gets the device that holds the model's weights.</summary>
+    /// <summary>Gets the device that stores the model's weights.</summary>
     public Device Device => _tokenEmbedding.weight!.device;
 
     /// <summary>Gets the tied token embedding, [V, H], which is also the LM head's weight.</summary>
@@ -149,7 +149,7 @@ public sealed class Gpt2Model : nn.Module
 
     /// <summary>
     /// Builds the additive mask: a query at absolute position past + i may attend to key j when
-    /// j ≤ past + i and key j is a real token. Each query always sees itself, so rows of padding
+    /// j ≤ past + i and key j is a real token. Each query may always attend to itself, so rows of padding
     /// never produce an all-masked softmax.
     /// </summary>
     private static Tensor BuildAttentionMask(Tensor keyMask, int past, long time)

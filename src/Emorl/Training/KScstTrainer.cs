@@ -44,7 +44,7 @@ public sealed class KScstTrainer : IDisposable
     /// <summary>Gets the number of optimizer steps taken.</summary>
     public int StepsTaken => _trainer.StepsTaken;
 
-    /// <summary>Runs steps until the convergence rule holds or the step budget is spent.</summary>
+    /// <summary>Runs steps until the convergence rule is met or the step budget is spent.</summary>
     /// <param name="trainStatements">Training client statements, cycled in a seeded shuffled order.</param>
     /// <param name="validationStatements">Validation client statements.</param>
     /// <param name="progress">Receives progress after each step, or null.</param>
