@@ -13,7 +13,7 @@ internal static class BaselineReportWriter
         text.AppendLine();
         text.AppendLine("## EMORL and baselines (test split, greedy decoding)");
         text.AppendLine();
-        text.AppendLine(Invariant($"Single-policy baselines train one LoRA adapter with k-SCST on all objectives, at most {baselines.BaselineSteps} steps each. EMORL's and Model Soups' data points and seconds sum the three objective adapters' training; search seconds are listed apart."));
+        text.AppendLine(Invariant($"Single-policy baselines train one LoRA adapter on all objectives with the run's RL algorithm, at most {baselines.BaselineSteps} steps each. EMORL's and Model Soups' data points and seconds sum the three objective adapters' training; search seconds are listed apart."));
         text.AppendLine();
         text.AppendLine("| method | weights | " + string.Join(" | ", objectives) + " | mean | Distinct-2 | data points | training s | search s |");
         text.AppendLine("|---|---|" + string.Concat(objectives.Select(_ => "---|")) + "---|---|---|---|---|");

@@ -21,8 +21,9 @@ namespace CounselorReflection;
 
 /// <summary>
 /// Trains and evaluates EMORL's baselines next to a finished EMORL run. Uniform Weighted and
-/// DynaOpt each train one adapter with k-SCST on all three rewards. Model Soups merges the EMORL
-/// objective adapters into one model, with merge weights from the same hierarchical grid search.
+/// DynaOpt each train one adapter on all three rewards with the run's RL algorithm (k-SCST by
+/// default). Model Soups merges the EMORL objective adapters into one model, with merge weights
+/// from the same hierarchical grid search.
 /// </summary>
 /// <remarks>
 /// Every method is decoded greedily on the test split, as EMORL is, so the comparison uses one
@@ -64,15 +65,17 @@ internal sealed class BaselineRun
         };
 
         var training = new Dictionary<string, TrainingReport>(StringComparer.Ordinal);
-        var presets = new (string Name, PolicyTrainerOptions Options)[]
+        var presets = new (string Name, RewardWeighting Weighting)[]
         {
-            ("uniform_weighted", PolicyTrainerOptions.CreateUniformWeighted()),
-            ("dynaopt", PolicyTrainerOptions.CreateDynaOpt()),
+            ("uniform_weighted", RewardWeighting.Fixed),
+            ("dynaopt", RewardWeighting.DynaOpt),
         };
         for (int i = 0; i < presets.Length; i++)
         {
-            var (name, preset) = presets[i];
-            var (method, report) = TrainSinglePolicy(name, preset, i, baseModel, template, rewards, split, testEvaluator);
+            var (name, weighting) = presets[i];
+            var options = _options.CreateTrainerOptions(_options.BaselineSteps, _options.Seed * 100 + 50 + i);
+            options.RewardWeighting = weighting;
+            var (method, report) = TrainSinglePolicy(name, options, baseModel, template, rewards, split, testEvaluator);
             methods.Add(method);
             training[name] = report;
         }
@@ -85,24 +88,16 @@ internal sealed class BaselineRun
     private (MethodReport Method, TrainingReport Report) TrainSinglePolicy(
         string name,
         PolicyTrainerOptions options,
-        int index,
         Gpt2Model baseModel,
         PromptTemplate template,
         IReadOnlyList<IRewardModel> rewards,
         DatasetSplit<PairRecord> split,
         ObjectiveEvaluator testEvaluator)
     {
-        options.MaxSteps = _options.BaselineSteps;
-        options.PromptsPerStep = _options.PromptsPerStep;
-        options.LearningRate = _options.LearningRate;
-        options.Seed = _options.Seed * 100 + 50 + index;
-        options.Sampling = new GenerationOptions { MaxNewTokens = _options.MaxNewTokens };
-        // The same validation cadence as the EMORL objectives, so convergence is judged alike.
-        options.ValidationInterval = Math.Max(1, Math.Min(8, _options.RlSteps / 4));
         using var adapter = LoraAdapter.Create(baseModel, new LoraOptions(), options.Seed);
         using var model = new LoraObjectiveModel(name, baseModel, adapter, ownsAdapter: false);
         var reward = new CompositeRewardModel(name, rewards);
-        _stage($"Baseline '{name}': k-SCST on [{string.Join(", ", reward.Objectives)}] with {options.RewardWeighting} weights, "
+        _stage($"Baseline '{name}': {options.Algorithm} on [{string.Join(", ", reward.Objectives)}] with {options.RewardWeighting} weights, "
             + $"at most {options.MaxSteps} steps of {options.PromptsPerStep} prompts × {options.SamplesPerPrompt} samples");
         TrainingReport report;
         using (var trainer = new PolicyTrainer(model, reward, template, options))

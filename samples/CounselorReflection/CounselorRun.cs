@@ -113,7 +113,11 @@ internal sealed class CounselorRun
                 new WarmupReport(warmupPairs, warmup.Steps, warmup.Seconds, warmup.Losses[0], warmup.Losses.TakeLast(20).Average(),
                     warmup.ValidationPerplexity, vocabularySize, baseModel.parameters().Sum(p => p.numel()), warmup.Losses),
                 new SplitReport(split.Train.Count, split.Validation.Count, split.Test.Count),
-                Machine(), _clock.Elapsed.TotalSeconds, examples, _options.MaxNewTokens) { Baselines = baselines };
+                Machine(), _clock.Elapsed.TotalSeconds, examples, _options.MaxNewTokens)
+            {
+                Baselines = baselines,
+                Algorithm = _options.Algorithm.ToString(),
+            };
         }
         finally
         {
@@ -191,20 +195,12 @@ internal sealed class CounselorRun
     private (LoraObjectiveModel Model, TrainingReport Report) TrainObjective(
         Gpt2Model baseModel, PromptTemplate template, IRewardModel reward, DatasetSplit<PairRecord> split, int index)
     {
-        var options = new KScstOptions
-        {
-            MaxSteps = _options.RlSteps,
-            PromptsPerStep = _options.PromptsPerStep,
-            LearningRate = _options.LearningRate,
-            Seed = _options.Seed * 100 + index,
-            Sampling = new GenerationOptions { MaxNewTokens = _options.MaxNewTokens },
-            ValidationInterval = Math.Max(1, Math.Min(8, _options.RlSteps / 4)),
-        };
+        var options = _options.CreateTrainerOptions(_options.RlSteps, _options.Seed * 100 + index);
         var adapter = LoraAdapter.Create(baseModel, new LoraOptions(), _options.Seed * 100 + index);
         var model = new LoraObjectiveModel(reward.Name, baseModel, adapter);
-        Stage($"Objective '{reward.Name}': k-SCST, at most {options.MaxSteps} steps of {options.PromptsPerStep} prompts × {options.SamplesPerPrompt} samples, "
+        Stage($"Objective '{reward.Name}': {options.Algorithm}, at most {options.MaxSteps} steps of {options.PromptsPerStep} prompts × {options.SamplesPerPrompt} samples, "
             + $"{adapter.ParameterCount:N0} LoRA parameters");
-        using var trainer = new KScstTrainer(model, reward, template, options);
+        using var trainer = new PolicyTrainer(model, reward, template, options);
         var result = ProgressBars.Run(
             $"objective {reward.Name}",
             options.MaxSteps,
@@ -214,7 +210,7 @@ internal sealed class CounselorRun
             r => Invariant($"{r.Steps} steps") + (r.ValidationScores.Count > 0 ? Invariant($", validation score {r.ValidationScores[^1]:F3}") : ""));
         Gpt2Checkpoint.SaveAdapter(adapter, Path.Combine(_options.OutputDirectory, "adapters", reward.Name));
         Stage($"  {result.Steps} steps, {result.DataPoints} data points, {result.Seconds:F0} s, converged: {result.Converged}");
-        // KScstTrainer validates after every ValidationInterval-th step and after the last budgeted step.
+        // PolicyTrainer validates after every ValidationInterval-th step and after the last budgeted step.
         int[] validationSteps = Enumerable.Range(1, result.Steps)
             .Where(s => s % options.ValidationInterval == 0 || s == options.MaxSteps)
             .ToArray();

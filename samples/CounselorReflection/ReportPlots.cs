@@ -122,7 +122,7 @@ internal static class ReportPlots
             }
         }
 
-        plot.Title("k-SCST training of each objective");
+        plot.Title($"{report.Algorithm} training of each objective");
         plot.XLabel("optimizer step");
         plot.YLabel("score");
 

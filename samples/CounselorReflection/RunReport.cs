@@ -20,6 +20,9 @@ internal sealed record RunReport(
 {
     /// <summary>Gets the comparison with the baselines, or null when the run had no --baselines.</summary>
     public BaselineComparisonReport? Baselines { get; init; }
+
+    /// <summary>Gets the RL algorithm of every adapter in the run.</summary>
+    public string Algorithm { get; init; } = "KScst";
 }
 
 internal sealed record ScorerReport(string HeldoutMetric, double Value, int TrainingExamples, int HeldoutExamples, string Source);

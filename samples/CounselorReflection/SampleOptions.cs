@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using Emorl.Training;
 
 namespace CounselorReflection;
 
@@ -54,6 +55,10 @@ internal sealed class SampleOptions
 
     public bool Baselines { get; set; }
 
+    public PolicyAlgorithm Algorithm { get; set; } = PolicyAlgorithm.KScst;
+
+    public int ValidationInterval { get; set; }
+
     public int BaselineSteps { get; set; }
 
     public static string Usage => """
@@ -61,7 +66,7 @@ internal sealed class SampleOptions
                dotnet run --project samples/CounselorReflection -c Release -- generate [options] [STATEMENT ...]
 
         Runs EMORL end to end: warm-up of a small base model, three reward models, one LoRA adapter
-        per objective trained with k-SCST, hierarchical grid search of the aggregation weights, and
+        per objective trained with RL (k-SCST by default), hierarchical grid search of the aggregation weights, and
         a test-split report. With no --data it uses the statements embedded in the sample.
 
           --data PATH         PAIR CSV (prompt,hq1,hq2,mq1,lq1..lq5); default: the embedded dataset
@@ -76,10 +81,14 @@ internal sealed class SampleOptions
           --hidden N          hidden size of the base model (a multiple of --heads)
           --heads N           attention heads
           --warmup-steps N    supervised warm-up steps
-          --rl-steps N        k-SCST step budget per objective
-          --prompts-per-step N  prompts per k-SCST step (3 samples each)
+          --algorithm NAME    RL algorithm of every adapter: kscst (default, EMORL's), ppo or rloo
+          --rl-steps N        RL step budget per objective
+          --prompts-per-step N  prompts per RL step (3 samples each for kscst and rloo, 1 for ppo)
+          --validation-interval N  steps between validations; training stops early once the last
+                              20 validation scores have std/mean below 0.015 (default: 8, or
+                              --rl-steps / 4 when that is smaller)
           --max-new-tokens N  longest generated response, in tokens
-          --lr X              k-SCST learning rate
+          --lr X              RL learning rate (default 1e-3)
           --search-levels N   levels of the hierarchical grid search (5 in EMORL)
           --scorer-epochs N   training epochs of the reflection and empathy scorers
           --baselines         also train and test Uniform Weighted, DynaOpt and Model Soups
@@ -135,6 +144,8 @@ internal sealed class SampleOptions
                 case "--search-levels": options.SearchLevels = ParseInt(name, value, 1, 20); break;
                 case "--scorer-epochs": options.ScorerEpochs = ParseInt(name, value, 1); break;
                 case "--baseline-steps": options.BaselineSteps = ParseInt(name, value, 1); break;
+                case "--algorithm": options.Algorithm = ParseAlgorithm(value); break;
+                case "--validation-interval": options.ValidationInterval = ParseInt(name, value, 1); break;
                 default: throw new ArgumentException($"Unknown option {name}. Run with --help for the list.");
             }
         }
@@ -145,18 +156,19 @@ internal sealed class SampleOptions
 
     private void ApplyPreset()
     {
-        bool tiny = Preset == Preset.Tiny;
-        bool pair = DataPath is not null;
-        Layers = Or(Layers, tiny ? 1 : pair ? 4 : 2);
-        Hidden = Or(Hidden, tiny ? 48 : pair ? 128 : 96);
-        Heads = Or(Heads, tiny ? 2 : 4);
-        WarmupSteps = Or(WarmupSteps, tiny ? 40 : pair ? 1500 : 300);
-        RlSteps = Or(RlSteps, tiny ? 4 : pair ? 160 : 24);
-        PromptsPerStep = Or(PromptsPerStep, tiny ? 4 : pair ? 16 : 8);
-        MaxNewTokens = Or(MaxNewTokens, tiny ? 12 : pair ? 48 : 32);
-        SearchLevels = Or(SearchLevels, tiny ? 2 : 5);
-        ScorerEpochs = Or(ScorerEpochs, tiny ? 2 : pair ? 12 : 10);
+        // Sizes not given on the command line: tiny, the embedded data, or a dataset from --data.
+        var sizes = Preset == Preset.Tiny ? TinySizes : DataPath is null ? EmbeddedSizes : DatasetSizes;
+        Layers = Or(Layers, sizes.Layers);
+        Hidden = Or(Hidden, sizes.Hidden);
+        Heads = Or(Heads, sizes.Heads);
+        WarmupSteps = Or(WarmupSteps, sizes.WarmupSteps);
+        RlSteps = Or(RlSteps, sizes.RlSteps);
+        PromptsPerStep = Or(PromptsPerStep, sizes.PromptsPerStep);
+        MaxNewTokens = Or(MaxNewTokens, sizes.MaxNewTokens);
+        SearchLevels = Or(SearchLevels, sizes.SearchLevels);
+        ScorerEpochs = Or(ScorerEpochs, sizes.ScorerEpochs);
         BaselineSteps = Or(BaselineSteps, 3 * RlSteps);
+        ValidationInterval = Or(ValidationInterval, Math.Max(1, Math.Min(8, RlSteps / 4)));
         if (LearningRate == 0)
         {
             LearningRate = 1e-3;
@@ -168,6 +180,26 @@ internal sealed class SampleOptions
         }
 
         CheckPaths();
+    }
+
+    /// <summary>Creates the RL settings of one adapter: the chosen algorithm's defaults with this run's sizes.</summary>
+    /// <param name="maxSteps">The adapter's step budget.</param>
+    /// <param name="seed">The adapter's seed.</param>
+    public PolicyTrainerOptions CreateTrainerOptions(int maxSteps, long seed)
+    {
+        var options = Algorithm switch
+        {
+            PolicyAlgorithm.Ppo => PolicyTrainerOptions.CreatePpo(),
+            PolicyAlgorithm.Rloo => PolicyTrainerOptions.CreateRloo(),
+            _ => new PolicyTrainerOptions(),
+        };
+        options.MaxSteps = maxSteps;
+        options.PromptsPerStep = PromptsPerStep;
+        options.LearningRate = LearningRate;
+        options.Seed = seed;
+        options.Sampling = new Emorl.Models.GenerationOptions { MaxNewTokens = MaxNewTokens };
+        options.ValidationInterval = ValidationInterval;
+        return options;
     }
 
     /// <summary>Checks every path option before any training starts, so a typo costs no time.</summary>
@@ -198,7 +230,19 @@ internal sealed class SampleOptions
         }
     }
 
+    private static readonly PresetSizes TinySizes = new(1, 48, 2, 40, 4, 4, 12, 2, 2);
+    private static readonly PresetSizes EmbeddedSizes = new(2, 96, 4, 300, 24, 8, 32, 5, 10);
+    private static readonly PresetSizes DatasetSizes = new(4, 128, 4, 1500, 160, 16, 48, 5, 12);
+
     private static int Or(int value, int fallback) => value > 0 ? value : fallback;
+
+    private static PolicyAlgorithm ParseAlgorithm(string value) => value switch
+    {
+        "kscst" => PolicyAlgorithm.KScst,
+        "ppo" => PolicyAlgorithm.Ppo,
+        "rloo" => PolicyAlgorithm.Rloo,
+        _ => throw new ArgumentException($"Unknown algorithm '{value}'; use kscst, ppo or rloo."),
+    };
 
     private static Preset ParsePreset(string value) => value switch
     {
@@ -229,3 +273,7 @@ internal sealed class SampleOptions
         return parsed;
     }
 }
+
+/// <summary>The sizes a preset fills in for options not given on the command line.</summary>
+internal sealed record PresetSizes(
+    int Layers, int Hidden, int Heads, int WarmupSteps, int RlSteps, int PromptsPerStep, int MaxNewTokens, int SearchLevels, int ScorerEpochs);

@@ -9,13 +9,13 @@ using Emorl.Training;
 namespace Emorl.Pipeline;
 
 /// <summary>
-/// Settings of a whole EMORL run: the base model's shape, the warm-up, the LoRA adapters, k-SCST,
-/// the weight search and decoding. Bindable from configuration (section <see cref="SectionName"/>).
+/// Settings of a whole EMORL run: the base model's shape, the warm-up, the LoRA adapters, RL
+/// training of each objective, the weight search and decoding. Bindable from configuration (section <see cref="SectionName"/>).
 /// </summary>
 /// <remarks>
 /// Each nested options type documents its own defaults and their source: <see cref="Gpt2Options"/>
 /// (a small model that trains on a CPU), <see cref="WarmupOptions"/>, <see cref="LoraOptions"/>
-/// (EMORL's rank 8, alpha 32, dropout 0.05), <see cref="KScstOptions"/> (EMORL's reference values)
+/// (EMORL's rank 8, alpha 32, dropout 0.05), <see cref="PolicyTrainerOptions"/> (EMORL's k-SCST values)
 /// and <see cref="HierarchicalGridSearchOptions"/> (EMORL's 5 levels over [0, 1]). Change the
 /// values before the first run; <see cref="EmorlTrainer"/> reads them on every call.
 /// </remarks>
@@ -60,8 +60,11 @@ public sealed class EmorlOptions
     /// <summary>Gets or sets the shape of each objective's LoRA adapter.</summary>
     public LoraOptions Lora { get; set; } = new();
 
-    /// <summary>Gets or sets the per-objective k-SCST training, shared by every objective.</summary>
-    public KScstOptions Training { get; set; } = new();
+    /// <summary>
+    /// Gets or sets the RL training of each objective, shared by every objective: k-SCST with
+    /// EMORL's values by default; set <see cref="PolicyTrainerOptions.Algorithm"/> for PPO or RLOO.
+    /// </summary>
+    public PolicyTrainerOptions Training { get; set; } = new();
 
     /// <summary>Gets or sets the hierarchical grid search of the aggregation weights.</summary>
     public HierarchicalGridSearchOptions Search { get; set; } = new();
@@ -114,20 +117,20 @@ public sealed class EmorlOptions
         }
     }
 
-    // KScstOptions.Validate stops at its own failures before it checks Sampling, so Sampling is
-    // checked on its own here and its messages are not repeated under Training.
     private void AddTrainingFailures(List<string> failures)
     {
         if (Training is null)
         {
-            failures.Add("Training is null; set it to new KScstOptions() or remove the null.");
+            failures.Add("Training is null; set it to new PolicyTrainerOptions() or remove the null.");
             return;
         }
 
-        var sampling = Training.Sampling is null ? [] : OptionsValidation.Collect(() => Training.Sampling.Validate());
-        var training = OptionsValidation.Collect(() => Training.Validate()).Except(sampling, StringComparer.Ordinal);
-        failures.AddRange(training.Select(f => $"{nameof(Training)}.{f}"));
-        failures.AddRange(sampling.Select(f => $"{nameof(Training)}.{nameof(KScstOptions.Sampling)}.{f}"));
+        failures.AddRange(OptionsValidation.Collect(Training.Validate).Select(f => $"{nameof(Training)}.{f}"));
+        if (Training.CheckpointPath is not null)
+        {
+            failures.Add($"Training.CheckpointPath is '{Training.CheckpointPath}'; EmorlTrainer trains every objective with these options, so one "
+                + "checkpoint file would be overwritten by each objective. Set it to null, and train with PolicyTrainer directly to checkpoint and resume one objective.");
+        }
     }
 
     private void AddContextLengthFailure(List<string> failures)

@@ -6,7 +6,7 @@ public enum EmorlStage
     /// <summary>Supervised warm-up of the base model.</summary>
     Warmup,
 
-    /// <summary>k-SCST training of one objective's adapter.</summary>
+    /// <summary>RL training of one objective's adapter (k-SCST by default).</summary>
     ObjectiveTraining,
 
     /// <summary>Hierarchical grid search of the aggregation weights.</summary>

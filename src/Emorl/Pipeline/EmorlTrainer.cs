@@ -18,7 +18,7 @@ namespace Emorl.Pipeline;
 
 /// <summary>
 /// Runs EMORL's stages with one set of options and objectives: warm-up of a base model, one LoRA
-/// adapter per objective trained with k-SCST, the hierarchical grid search of the aggregation
+/// adapter per objective trained with RL (k-SCST by default), the hierarchical grid search of the aggregation
 /// weights, and evaluation.
 /// </summary>
 /// <remarks>
@@ -136,7 +136,7 @@ public sealed class EmorlTrainer
         return result;
     }
 
-    /// <summary>Trains one LoRA adapter per objective with k-SCST on a frozen base model.</summary>
+    /// <summary>Trains one LoRA adapter per objective with the algorithm of <see cref="EmorlOptions.Training"/> (k-SCST by default) on a frozen base model.</summary>
     /// <param name="baseModel">The shared base model; frozen here and not owned by the result.</param>
     /// <param name="template">Encodes statements into prompts and decodes responses.</param>
     /// <param name="trainStatements">Training client statements, at least one.</param>
@@ -281,7 +281,7 @@ public sealed class EmorlTrainer
         IProgress<EmorlProgress>? progress,
         CancellationToken cancellationToken)
     {
-        using var trainer = new KScstTrainer(model, reward, template, _options.Training, _loggerFactory.CreateLogger<KScstTrainer>());
+        using var trainer = new PolicyTrainer(model, reward, template, _options.Training, _loggerFactory.CreateLogger<PolicyTrainer>());
         var forward = progress is null ? null : new MappedProgress<TrainingProgress>(
             p => progress.Report(new EmorlProgress(EmorlStage.ObjectiveTraining, model.Name, p.Step, p.TotalSteps, p.Value)));
         var result = trainer.Train(trainStatements, validationStatements, forward, cancellationToken);

@@ -192,9 +192,14 @@ public sealed class PolicyTrainerOptions
         {
             errors.Add("Sampling is null; set generation options (for example new GenerationOptions()).");
         }
+        else
+        {
+            errors.AddRange(OptionsValidation.Collect(Sampling.Validate).Select(f => $"{nameof(Sampling)}.{f}"));
+            Require(errors, !Sampling.Greedy,
+                "Sampling.Greedy is true; RL training needs sampled responses, so set Greedy to false (the default).");
+        }
 
         OptionsValidation.ThrowIfAny(nameof(PolicyTrainerOptions), errors);
-        Sampling!.Validate();
     }
 
     private void ValidateSchedule(List<string> errors)

@@ -44,6 +44,7 @@ public sealed class EmorlServiceCollectionExtensionsTests
         {
             ["Emorl:Seed"] = "9",
             ["Emorl:Training:LearningRate"] = "0.02",
+            ["Emorl:Training:Algorithm"] = "Rloo",
             ["Emorl:Training:Sampling:TopK"] = "5",
             ["Emorl:Search:Levels"] = "4",
             ["Emorl:Model:HiddenSize"] = "64",
@@ -56,6 +57,7 @@ public sealed class EmorlServiceCollectionExtensionsTests
 
         Assert.Equal(9, options.Seed);
         Assert.Equal(0.02, options.Training.LearningRate, 12);
+        Assert.Equal(Emorl.Training.PolicyAlgorithm.Rloo, options.Training.Algorithm);
         Assert.Equal(5, options.Training.Sampling.TopK);
         Assert.Equal(4, options.Search.Levels);
         Assert.Equal(64, options.Model.HiddenSize);

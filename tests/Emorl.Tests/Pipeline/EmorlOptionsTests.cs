@@ -94,4 +94,16 @@ public sealed class EmorlOptionsTests
 
         Assert.Contains("MaxSteps is 0", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void SharedCheckpointPathIsRejected()
+    {
+        var options = new EmorlOptions();
+        options.Training.CheckpointPath = "run.ckpt";
+
+        var failure = Assert.Single(options.Validate());
+
+        Assert.StartsWith("Training.CheckpointPath is 'run.ckpt'", failure, StringComparison.Ordinal);
+        Assert.Contains("PolicyTrainer directly", failure, StringComparison.Ordinal);
+    }
 }

@@ -36,17 +36,20 @@ public sealed class CounselorReflectionSampleTests
     }
 
     [Fact]
-    public void TinyRunWithBaselinesReportsEveryMethod()
+    public void TinyPpoRunWithBaselinesReportsEveryMethod()
     {
         string output = Path.Combine(Path.GetTempPath(), "emorl-sample-" + Guid.NewGuid().ToString("N"));
         try
         {
-            var options = SampleOptions.Parse(["--preset", "tiny", "--out", output, "--seed", "3", "--baselines", "--baseline-steps", "3"]);
+            var options = SampleOptions.Parse(
+                ["--preset", "tiny", "--out", output, "--seed", "3", "--baselines", "--baseline-steps", "3", "--algorithm", "ppo", "--validation-interval", "1"]);
 
             var report = new CounselorRun(options, default).Run();
             ReportWriter.Write(report, output);
 
             using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "report.json")));
+            Assert.Equal("Ppo", json.RootElement.GetProperty("algorithm").GetString());
+            Assert.Equal(options.RlSteps, json.RootElement.GetProperty("training").GetProperty("empathy").GetProperty("validation_scores").GetArrayLength());
             var baselines = json.RootElement.GetProperty("baselines");
             var methods = baselines.GetProperty("methods").EnumerateArray().ToDictionary(m => m.GetProperty("name").GetString() ?? "");
             Assert.Equal(["base", "emorl", "uniform_weighted", "dynaopt", "model_soups"], methods.Keys);
@@ -76,6 +79,16 @@ public sealed class CounselorReflectionSampleTests
                 Directory.Delete(output, recursive: true);
             }
         }
+    }
+
+    [Theory]
+    [InlineData("--algorithm", "sac", "Unknown algorithm 'sac'; use kscst, ppo or rloo.")]
+    [InlineData("--validation-interval", "0", "--validation-interval is '0'; it must be a whole number ≥ 1.")]
+    public void BadTrainingOptionsAreNamed(string name, string value, string message)
+    {
+        var error = Assert.Throws<ArgumentException>(() => SampleOptions.Parse([name, value]));
+
+        Assert.Equal(message, error.Message);
     }
 
     private static void RunAndCheck(params string[] extraArguments)

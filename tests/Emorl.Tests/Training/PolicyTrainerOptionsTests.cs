@@ -76,4 +76,29 @@ public sealed class PolicyTrainerOptionsTests
 
         Assert.Contains("DynaOpt", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void SamplingFailuresAreReportedWithTheTrainersOwn()
+    {
+        var options = new PolicyTrainerOptions { LearningRate = double.PositiveInfinity };
+        options.Sampling.Temperature = 0;
+        options.Sampling.TopP = 2;
+
+        var error = Assert.Throws<ArgumentException>(options.Validate);
+
+        Assert.Contains("has 3 invalid value(s)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("LearningRate is Infinity", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Sampling.Temperature is 0", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Sampling.TopP is 2", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void GreedySamplingIsRejected()
+    {
+        var options = new PolicyTrainerOptions { Sampling = Emorl.Models.GenerationOptions.CreateGreedy() };
+
+        var error = Assert.Throws<ArgumentException>(options.Validate);
+
+        Assert.Contains("Sampling.Greedy is true", error.Message, StringComparison.Ordinal);
+    }
 }
