@@ -39,11 +39,13 @@ public sealed class BenchmarkModels : IDisposable
     /// <summary>Gets equal weights 1/K.</summary>
     public double[] UniformWeights => Enumerable.Repeat(1.0 / Adapters.Count, Adapters.Count).ToArray();
 
-    /// <summary>Builds the model and K adapters on a device ("cpu" or "cuda").</summary>
-    public static BenchmarkModels Create(int count, string device)
+    /// <summary>Builds the base model of the given shape and K adapters on a device ("cpu" or "cuda").</summary>
+    public static BenchmarkModels Create(int count, string device, string size = BenchmarkSettings.SmallModel)
     {
         set_num_threads(Environment.ProcessorCount);
-        var options = new Gpt2Options { VocabularySize = 4096, ContextLength = 160, LayerCount = 4, HiddenSize = 128, HeadCount = 4, Dropout = 0 };
+        var options = size == BenchmarkSettings.Gpt2SmallModel
+            ? new Gpt2Options { VocabularySize = 50257, ContextLength = 160, LayerCount = 12, HiddenSize = 768, HeadCount = 12, Dropout = 0 }
+            : new Gpt2Options { VocabularySize = 4096, ContextLength = 160, LayerCount = 4, HiddenSize = 128, HeadCount = 4, Dropout = 0 };
         var model = new Gpt2Model(options, 1);
         model.to(new Device(device));
         model.eval();

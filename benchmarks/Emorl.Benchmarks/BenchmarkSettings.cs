@@ -19,6 +19,18 @@ public static class BenchmarkSettings
     public const string TargetsVariable = "EMORL_BENCHMARK_TARGETS";
 
     /// <summary>Gets whether the small parameter set is selected.</summary>
+    /// <summary>The environment variable that picks the base model's shape: small (default) or gpt2-small.</summary>
+    public const string ModelVariable = "EMORL_BENCHMARK_MODEL";
+
+    /// <summary>The environment variable that limits the decoding methods, as a comma-separated list of <see cref="DecodingMethod"/> names.</summary>
+    public const string MethodsVariable = "EMORL_BENCHMARK_METHODS";
+
+    /// <summary>The 4-layer, 128-wide shape with a 4,096-token vocabulary.</summary>
+    public const string SmallModel = "small";
+
+    /// <summary>GPT-2 small's shape: 12 layers, 768 wide, 12 heads, 50,257 tokens.</summary>
+    public const string Gpt2SmallModel = "gpt2-small";
+
     public static bool Smoke => Environment.GetEnvironmentVariable(SmokeVariable) == "1";
 
     /// <summary>Gets whether only the target case is selected.</summary>
@@ -31,6 +43,45 @@ public static class BenchmarkSettings
     public static IEnumerable<int> BatchSizes => Smoke ? [2] : TargetsOnly ? [8] : [1, 8, 32];
 
     /// <summary>Gets the devices: the CPU always, CUDA when TorchSharp finds a GPU.</summary>
+    /// <summary>Gets the model shape from <see cref="ModelVariable"/>; smoke runs always use the small one.</summary>
+    /// <exception cref="ArgumentException">The variable names an unknown shape.</exception>
+    public static IEnumerable<string> ModelSizes
+    {
+        get
+        {
+            string? value = Environment.GetEnvironmentVariable(ModelVariable);
+            if (Smoke || string.IsNullOrEmpty(value))
+            {
+                return [SmallModel];
+            }
+
+            return value is SmallModel or Gpt2SmallModel
+                ? [value]
+                : throw new ArgumentException($"{ModelVariable} is '{value}'; use {SmallModel} or {Gpt2SmallModel}.");
+        }
+    }
+
+    /// <summary>Gets the decoding methods from <see cref="MethodsVariable"/>, or every method when it is unset.</summary>
+    /// <exception cref="ArgumentException">The variable names an unknown method.</exception>
+    public static IEnumerable<DecodingMethod> Methods
+    {
+        get
+        {
+            string? value = Environment.GetEnvironmentVariable(MethodsVariable);
+            if (Smoke || string.IsNullOrEmpty(value))
+            {
+                return Enum.GetValues<DecodingMethod>();
+            }
+
+            return value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                .Select(name => Enum.TryParse<DecodingMethod>(name, ignoreCase: false, out var method) && Enum.IsDefined(method)
+                    ? method
+                    : throw new ArgumentException(
+                        $"{MethodsVariable} names '{name}'; use a comma-separated list of {string.Join(", ", Enum.GetNames<DecodingMethod>())}."))
+                .ToArray();
+        }
+    }
+
     public static IEnumerable<string> Devices => cuda.is_available() && !Smoke ? ["cpu", "cuda"] : ["cpu"];
 
     /// <summary>Gets the new tokens of a full generation.</summary>

@@ -15,8 +15,12 @@ public abstract class DecodingCase
     public int B { get; set; }
 
     /// <summary>Gets or sets the aggregation method.</summary>
-    [ParamsAllValues]
+    [ParamsSource(nameof(Methods))]
     public DecodingMethod Method { get; set; }
+
+    /// <summary>Gets or sets the base model's shape (<see cref="BenchmarkSettings.ModelSizes"/>).</summary>
+    [ParamsSource(nameof(ModelSizes))]
+    public string Model { get; set; } = BenchmarkSettings.SmallModel;
 
     /// <summary>Gets or sets the device.</summary>
     [ParamsSource(nameof(Devices))]
@@ -24,6 +28,10 @@ public abstract class DecodingCase
 
     /// <summary>Gets the K values.</summary>
     public static IEnumerable<int> ModelCounts => BenchmarkSettings.ModelCounts;
+
+    public static IEnumerable<DecodingMethod> Methods => BenchmarkSettings.Methods;
+
+    public static IEnumerable<string> ModelSizes => BenchmarkSettings.ModelSizes;
 
     /// <summary>Gets the B values.</summary>
     public static IEnumerable<int> BatchSizes => BenchmarkSettings.BatchSizes;

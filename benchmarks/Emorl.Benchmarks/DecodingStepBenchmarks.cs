@@ -28,7 +28,7 @@ public class DecodingStepBenchmarks : DecodingCase
     [GlobalSetup]
     public void Setup()
     {
-        _models = BenchmarkModels.Create(K, Device);
+        _models = BenchmarkModels.Create(K, Device, Model);
         _source = DecodingSources.Create(_models, Method);
     }
 

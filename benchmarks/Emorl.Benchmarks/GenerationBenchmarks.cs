@@ -31,7 +31,7 @@ public class GenerationBenchmarks : DecodingCase
     [GlobalSetup]
     public void Setup()
     {
-        _models = BenchmarkModels.Create(K, Device);
+        _models = BenchmarkModels.Create(K, Device, Model);
         _prompts = BenchmarkSettings.Prompts(B);
         _stacked = new HiddenStateAggregator(_models.Objectives, batchAdapters: true);
         _separate = new HiddenStateAggregator(_models.Objectives, batchAdapters: false);
