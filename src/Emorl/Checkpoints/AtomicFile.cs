@@ -7,8 +7,8 @@ namespace Emorl.Checkpoints;
 /// <remarks>
 /// The temporary file is flushed to disk before the rename and the directory after it, so a process
 /// killed at any point leaves either the old file or the new one under the final name. A killed
-/// write can leave a hidden <c>.NAME.*.tmp</c> sibling behind; the next write of the same file
-/// removes it.
+/// write can leave a hidden <c>.NAME.GUID.tmp</c> sibling behind, which the next write of the same
+/// file removes.
 /// </remarks>
 internal static class AtomicFile
 {
