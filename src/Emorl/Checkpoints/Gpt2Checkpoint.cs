@@ -6,6 +6,7 @@ using System.Linq;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Emorl.Models;
+using Microsoft.Extensions.Logging;
 using static TorchSharp.torch;
 
 namespace Emorl.Checkpoints;
@@ -40,12 +41,20 @@ public static class Gpt2Checkpoint
 
     /// <summary>Saves a model's configuration and weights into a directory.</summary>
     /// <param name="model">The model.</param>
-    /// <param name="directory">The directory, created if missing; existing files are replaced atomically.</param>
+    /// <param name="directory">
+    /// The directory, created if missing. It is replaced as a whole with a manifest of checksums
+    /// (see <see cref="CheckpointManifest"/>), so a crash leaves the previous checkpoint intact;
+    /// other files in it are kept.
+    /// </param>
     public static void SaveModel(Gpt2Model model, string directory)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrEmpty(directory);
-        Directory.CreateDirectory(directory);
+        CheckpointDirectory.Save(directory, staging => WriteModel(model, staging));
+    }
+
+    private static void WriteModel(Gpt2Model model, string directory)
+    {
         var options = model.Options;
         var config = new JsonObject
         {
@@ -72,12 +81,14 @@ public static class Gpt2Checkpoint
 
     /// <summary>Loads a model saved by <see cref="SaveModel"/> or a Hugging Face GPT-2 directory with the same keys.</summary>
     /// <param name="directory">The model directory.</param>
+    /// <param name="logger">Receives a Debug message when the directory has no checkpoint manifest; null for none.</param>
     /// <returns>The model in evaluation mode; the caller owns it.</returns>
     /// <exception cref="FileNotFoundException">A required file is missing.</exception>
     /// <exception cref="InvalidDataException">The configuration or weights do not match a GPT-2 model.</exception>
-    public static Gpt2Model LoadModel(string directory)
+    public static Gpt2Model LoadModel(string directory, ILogger? logger = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
+        CheckpointManifest.VerifyDirectory(directory, logger);
         var options = ReadOptions(Path.Combine(directory, ConfigFileName));
         var model = new Gpt2Model(options, seed: 0);
         string weightsPath = RequireFile(directory, ModelFileName);
@@ -105,12 +116,16 @@ public static class Gpt2Checkpoint
 
     /// <summary>Saves an adapter in PEFT's layout.</summary>
     /// <param name="adapter">The adapter.</param>
-    /// <param name="directory">The directory, created if missing.</param>
+    /// <param name="directory">The directory, created if missing and replaced like <see cref="SaveModel"/>'s.</param>
     public static void SaveAdapter(LoraAdapter adapter, string directory)
     {
         ArgumentNullException.ThrowIfNull(adapter);
         ArgumentException.ThrowIfNullOrEmpty(directory);
-        Directory.CreateDirectory(directory);
+        CheckpointDirectory.Save(directory, staging => WriteAdapter(adapter, staging));
+    }
+
+    private static void WriteAdapter(LoraAdapter adapter, string directory)
+    {
         var targets = adapter.Targets.Select(t => t[(t.LastIndexOf('.') + 1)..]).Distinct().ToArray();
         var config = new JsonObject
         {
@@ -133,12 +148,14 @@ public static class Gpt2Checkpoint
     /// <summary>Loads an adapter saved by <see cref="SaveAdapter"/> and checks it against its base model.</summary>
     /// <param name="directory">The adapter directory.</param>
     /// <param name="model">The base model the adapter was trained on.</param>
+    /// <param name="logger">Receives a Debug message when the directory has no checkpoint manifest; null for none.</param>
     /// <returns>The adapter; the caller owns it.</returns>
     /// <exception cref="InvalidDataException">The adapter does not fit the model.</exception>
-    public static LoraAdapter LoadAdapter(string directory, Gpt2Model model)
+    public static LoraAdapter LoadAdapter(string directory, Gpt2Model model, ILogger? logger = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         ArgumentNullException.ThrowIfNull(model);
+        CheckpointManifest.VerifyDirectory(directory, logger);
         string configPath = RequireFile(directory, AdapterConfigFileName);
         var config = ReadJsonObject(configPath);
         var options = new LoraOptions

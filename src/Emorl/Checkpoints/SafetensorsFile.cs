@@ -30,6 +30,16 @@ public static class SafetensorsFile
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(tensors);
+        var write = Serialize(tensors, metadata);
+        AtomicFile.Write(path, write);
+    }
+
+    /// <summary>
+    /// Copies the tensors to the CPU and returns a method that writes them as a safetensors file
+    /// to a stream, so the tensors may change or be disposed before the file is written.
+    /// </summary>
+    internal static Action<Stream> Serialize(IEnumerable<(string Name, Tensor Value)> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    {
         var blobs = new List<(string Name, string Dtype, long[] Shape, byte[] Data)>();
         foreach (var (name, value) in tensors)
         {
@@ -54,7 +64,7 @@ public static class SafetensorsFile
 
         byte[] json = JsonSerializer.SerializeToUtf8Bytes(header);
         int padding = (8 - json.Length % 8) % 8;
-        AtomicFile.Write(path, stream =>
+        return stream =>
         {
             stream.Write(BitConverter.GetBytes((long)(json.Length + padding)));
             stream.Write(json);
@@ -63,7 +73,7 @@ public static class SafetensorsFile
             {
                 stream.Write(blob.Data);
             }
-        });
+        };
     }
 
     /// <summary>Reads every tensor of a safetensors file.</summary>

@@ -201,7 +201,7 @@ public sealed class EmorlTrainer
         {
             foreach (var objective in _objectives)
             {
-                var adapter = Gpt2Checkpoint.LoadAdapter(Path.Combine(adaptersDirectory, objective.Name), baseModel);
+                var adapter = Gpt2Checkpoint.LoadAdapter(Path.Combine(adaptersDirectory, objective.Name), baseModel, _logger);
                 parts.Models.Add(new LoraObjectiveModel(objective.Name, baseModel, adapter));
                 parts.AddReward(objective, new RewardModelContext(baseModel, template));
             }

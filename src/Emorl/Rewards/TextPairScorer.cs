@@ -127,7 +127,8 @@ public sealed class TextPairScorer : IRewardModel, IDisposable
     /// <exception cref="System.IO.FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="System.IO.InvalidDataException">
     /// The file is not a pair scorer file, is truncated or corrupt, or was trained with a tokenizer
-    /// of a different vocabulary size. The message names the file.
+    /// of a different vocabulary size. The message names the file. The same
+    /// exception when the file does not match its checkpoint manifest.
     /// </exception>
     public static TextPairScorer Load(string path, ITextTokenizer tokenizer, ILogger<TextPairScorer>? logger = null)
     {
@@ -145,8 +146,10 @@ public sealed class TextPairScorer : IRewardModel, IDisposable
     /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty.</exception>
     /// <exception cref="ObjectDisposedException">The scorer was disposed.</exception>
     /// <remarks>
-    /// The file is first written beside the target and then moved over it, so a crash while writing
-    /// leaves any earlier file intact.
+    /// The file is first written beside the target and then moved over it, and a
+    /// <c>PATH.emorl-manifest.json</c> sibling records its size and SHA-256 hash (see
+    /// <see cref="Checkpoints.CheckpointManifest"/>), so a crash while writing leaves any earlier
+    /// file intact and loadable.
     /// </remarks>
     public void Save(string path)
     {

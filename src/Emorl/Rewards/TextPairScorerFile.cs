@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Text;
+using Emorl.Checkpoints;
 using Emorl.Tokenization;
 using Microsoft.Extensions.Logging;
 
@@ -19,11 +20,9 @@ internal static class TextPairScorerFile
 
     public static void Write(string path, TextPairScorer scorer)
     {
-        string fullPath = Path.GetFullPath(path);
-        string temporaryPath = fullPath + ".tmp";
-        using (var stream = new FileStream(temporaryPath, FileMode.Create, FileAccess.Write))
-        using (var writer = new BinaryWriter(stream, Encoding.UTF8))
+        CheckpointFile.Write(path, stream =>
         {
+            using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
             writer.Write(Magic);
             writer.Write(FormatVersion);
             writer.Write(scorer.Name);
@@ -36,9 +35,7 @@ internal static class TextPairScorerFile
             }
 
             scorer.Network.save(writer);
-        }
-
-        File.Move(temporaryPath, fullPath, overwrite: true);
+        });
     }
 
     public static TextPairScorer Read(string path, ITextTokenizer tokenizer, ILogger<TextPairScorer> logger)
@@ -50,6 +47,7 @@ internal static class TextPairScorerFile
                 path);
         }
 
+        CheckpointManifest.VerifyFile(path, logger);
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read);
         using var reader = new BinaryReader(stream, Encoding.UTF8);
         try

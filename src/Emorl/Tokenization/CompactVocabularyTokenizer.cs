@@ -6,6 +6,8 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using System.Threading;
+using Emorl.Checkpoints;
+using Microsoft.Extensions.Logging;
 
 namespace Emorl.Tokenization;
 
@@ -141,10 +143,26 @@ public sealed class CompactVocabularyTokenizer : ITextTokenizer
     /// The file is not valid JSON, has an unknown format version or base tokenizer, or an invalid id
     /// list (out of range, repeated, or missing end-of-text or a single-byte token).
     /// </exception>
-    public static CompactVocabularyTokenizer Load(string path, Gpt2Tokenizer gpt2)
+    public static CompactVocabularyTokenizer Load(string path, Gpt2Tokenizer gpt2) => Load(path, gpt2, null);
+
+    /// <summary>Loads a tokenizer saved by <see cref="Save(string)"/>, checking it against its manifest.</summary>
+    /// <param name="path">The JSON file to read.</param>
+    /// <param name="gpt2">The GPT-2 tokenizer that supplies BPE and token bytes.</param>
+    /// <param name="logger">Receives a Debug message when the file has no manifest; null for none.</param>
+    /// <returns>A tokenizer with the saved compact ids.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> or <paramref name="gpt2"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not a valid compact vocabulary.</exception>
+    public static CompactVocabularyTokenizer Load(string path, Gpt2Tokenizer gpt2, ILogger? logger)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(gpt2);
+
+        if (File.Exists(path))
+        {
+            CheckpointManifest.VerifyFile(path, logger);
+        }
 
         using FileStream stream = File.OpenRead(path);
         return Load(stream, gpt2, $"Compact vocabulary file '{path}'");
@@ -169,7 +187,9 @@ public sealed class CompactVocabularyTokenizer : ITextTokenizer
     /// <summary>Saves the vocabulary as a small JSON file, replacing any file at that path.</summary>
     /// <remarks>
     /// The file contains <c>formatVersion</c> (1), <c>baseTokenizer</c> (<c>"gpt2"</c>) and <c>gpt2Ids</c>,
-    /// the list behind <see cref="Gpt2Ids"/>.
+    /// the list behind <see cref="Gpt2Ids"/>. The file is written to a temporary sibling and
+    /// renamed, and a <c>PATH.emorl-manifest.json</c> sibling records its size and SHA-256 hash
+    /// (see <see cref="CheckpointManifest"/>), so a crash leaves any earlier file intact.
     /// </remarks>
     /// <param name="path">The file to write.</param>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
@@ -178,8 +198,7 @@ public sealed class CompactVocabularyTokenizer : ITextTokenizer
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
 
-        using FileStream stream = File.Create(path);
-        Save(stream);
+        CheckpointFile.Write(path, Save);
     }
 
     /// <summary>Writes the vocabulary as JSON to a stream, leaving the stream open.</summary>

@@ -25,7 +25,11 @@ public sealed partial class PolicyTrainer
     /// head, AdamW's moments and step counts, β, the reward-normaliser statistics, DynaOpt's
     /// bandits, the random generator's state, the prompt order, the step and validation history.
     /// </summary>
-    /// <param name="path">The file to create or replace. It is written to a temporary sibling and renamed, so a crash leaves the previous checkpoint intact.</param>
+    /// <param name="path">
+    /// The file to create or replace. It is written to a temporary sibling and renamed, and a
+    /// <c>PATH.emorl-manifest.json</c> sibling records its size and SHA-256 hash (see
+    /// <see cref="CheckpointManifest"/>), so a crash at any point leaves a loadable checkpoint.
+    /// </param>
     public void SaveCheckpoint(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -62,11 +66,11 @@ public sealed partial class PolicyTrainer
             Converged = _converged,
             Seconds = _seconds,
         };
-        SafetensorsFile.Write(path, tensors, new Dictionary<string, string>
+        CheckpointFile.Write(path, SafetensorsFile.Serialize(tensors, new Dictionary<string, string>
         {
             ["format"] = "pt",
             [StateKey] = JsonSerializer.Serialize(state, s_json),
-        });
+        }));
     }
 
     /// <summary>Restores a checkpoint written by <see cref="SaveCheckpoint"/>; the next <see cref="Train"/> continues from it.</summary>
@@ -80,6 +84,8 @@ public sealed partial class PolicyTrainer
         {
             throw new FileNotFoundException($"Checkpoint '{path}' was not found.", path);
         }
+
+        CheckpointManifest.VerifyFile(path, _logger);
 
         var state = ReadState(path);
         var tensors = SafetensorsFile.Read(path);

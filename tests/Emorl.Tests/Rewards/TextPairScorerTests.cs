@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Threading;
+using Emorl.Checkpoints;
 using Emorl.Rewards;
 using TorchSharp;
 using Xunit.Abstractions;
@@ -148,6 +149,7 @@ public sealed class TextPairScorerTests : IClassFixture<SyntheticScorerFixture>
         finally
         {
             File.Delete(path);
+            File.Delete(path + CheckpointManifest.FileManifestSuffix);
         }
     }
 
@@ -165,6 +167,7 @@ public sealed class TextPairScorerTests : IClassFixture<SyntheticScorerFixture>
         finally
         {
             File.Delete(path);
+            File.Delete(path + CheckpointManifest.FileManifestSuffix);
         }
     }
 
@@ -185,6 +188,7 @@ public sealed class TextPairScorerTests : IClassFixture<SyntheticScorerFixture>
         finally
         {
             File.Delete(path);
+            File.Delete(path + CheckpointManifest.FileManifestSuffix);
         }
     }
 
@@ -204,6 +208,7 @@ public sealed class TextPairScorerTests : IClassFixture<SyntheticScorerFixture>
         finally
         {
             File.Delete(path);
+            File.Delete(path + CheckpointManifest.FileManifestSuffix);
         }
     }
 
@@ -234,7 +239,9 @@ public sealed class TextPairScorerTests : IClassFixture<SyntheticScorerFixture>
         finally
         {
             File.Delete(bigPath);
+            File.Delete(bigPath + CheckpointManifest.FileManifestSuffix);
             File.Delete(smallPath);
+            File.Delete(smallPath + CheckpointManifest.FileManifestSuffix);
             File.Delete(mixedPath);
         }
     }

@@ -84,6 +84,7 @@ public sealed class PolicyTrainerTests
         finally
         {
             File.Delete(checkpoint);
+            File.Delete(checkpoint + CheckpointManifest.FileManifestSuffix);
         }
     }
 
@@ -126,6 +127,7 @@ public sealed class PolicyTrainerTests
         finally
         {
             File.Delete(checkpoint);
+            File.Delete(checkpoint + CheckpointManifest.FileManifestSuffix);
         }
     }
 
@@ -168,6 +170,7 @@ public sealed class PolicyTrainerTests
         finally
         {
             File.Delete(checkpoint);
+            File.Delete(checkpoint + CheckpointManifest.FileManifestSuffix);
         }
     }
 
@@ -316,6 +319,7 @@ public sealed class PolicyTrainerTests
         finally
         {
             File.Delete(checkpoint);
+            File.Delete(checkpoint + CheckpointManifest.FileManifestSuffix);
         }
     }
 
