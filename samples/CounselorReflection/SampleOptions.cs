@@ -24,6 +24,9 @@ internal sealed class SampleOptions
 
     public string? AnnoMiPath { get; set; }
 
+    /// <summary>A Hugging Face GPT-2 checkpoint directory to use as the base model, or null to train one from scratch.</summary>
+    public string? BaseModelDirectory { get; set; }
+
     public bool UseAnnoMi { get; set; } = true;
 
     public string OutputDirectory { get; set; } = Path.Combine("runs", "counselor");
@@ -69,6 +72,10 @@ internal sealed class SampleOptions
                               --data when present, otherwise the embedded empathy data
           --annomi PATH       AnnoMI-simple.csv for extra warm-up pairs; default: next to --data when present
           --no-annomi         do not add AnnoMI pairs to the warm-up
+          --base-model DIR    Hugging Face GPT-2 checkpoint (config.json, model.safetensors or
+                              pytorch_model.bin, vocab.json + merges.txt or tokenizer.json) to use as
+                              the base model with its own tokenizer; no warm-up runs unless
+                              --warmup-steps is given, and --layers/--hidden/--heads do not apply
           --out DIR           output folder for report.md, report.json and checkpoints (default runs/counselor)
           --preset NAME       standard (default) or tiny (seconds; for smoke tests)
           --seed N            seed of the split, initialisation and sampling (default 1)
@@ -121,6 +128,7 @@ internal sealed class SampleOptions
                 case "--data": options.DataPath = value; break;
                 case "--epitome": options.EpitomeFolder = value; break;
                 case "--annomi": options.AnnoMiPath = value; break;
+                case "--base-model": options.BaseModelDirectory = value; break;
                 case "--out": options.OutputDirectory = value; break;
                 case "--preset": options.Preset = ParsePreset(value); break;
                 case "--seed": options.Seed = ParseInt(name, value, 0); break;
@@ -147,6 +155,16 @@ internal sealed class SampleOptions
     {
         bool tiny = Preset == Preset.Tiny;
         bool pair = DataPath is not null;
+        if (BaseModelDirectory is not null && (Layers > 0 || Hidden > 0 || Heads > 0))
+        {
+            throw new ArgumentException(
+                "--layers, --hidden and --heads size a model trained from scratch; with --base-model the checkpoint's " +
+                "config.json sets them. Drop those options or drop --base-model.");
+        }
+
+        // A user's checkpoint is already a language model, so the warm-up sized for a model trained
+        // from scratch is skipped unless --warmup-steps asks for it.
+        bool skipWarmup = BaseModelDirectory is not null && WarmupSteps == 0;
         Layers = Or(Layers, tiny ? 1 : pair ? 4 : 2);
         Hidden = Or(Hidden, tiny ? 48 : pair ? 128 : 96);
         Heads = Or(Heads, tiny ? 2 : 4);
@@ -157,6 +175,10 @@ internal sealed class SampleOptions
         SearchLevels = Or(SearchLevels, tiny ? 2 : 5);
         ScorerEpochs = Or(ScorerEpochs, tiny ? 2 : pair ? 12 : 10);
         BaselineSteps = Or(BaselineSteps, 3 * RlSteps);
+        if (skipWarmup)
+        {
+            WarmupSteps = 0;
+        }
         if (LearningRate == 0)
         {
             LearningRate = 1e-3;
@@ -190,6 +212,13 @@ internal sealed class SampleOptions
         if (AnnoMiPath is not null && !File.Exists(AnnoMiPath))
         {
             throw new ArgumentException($"--annomi '{AnnoMiPath}' was not found; pass AnnoMI-simple.csv or use --no-annomi.");
+        }
+
+        if (BaseModelDirectory is not null && !File.Exists(Path.Combine(BaseModelDirectory, "config.json")))
+        {
+            throw new ArgumentException(Directory.Exists(BaseModelDirectory)
+                ? $"--base-model '{BaseModelDirectory}' holds no config.json; pass a Hugging Face GPT-2 checkpoint directory."
+                : $"--base-model folder '{BaseModelDirectory}' was not found; pass a Hugging Face GPT-2 checkpoint directory.");
         }
 
         if (File.Exists(OutputDirectory))
