@@ -163,7 +163,7 @@ internal sealed class SampleOptions
         }
 
         // A user's checkpoint is already a language model, so the warm-up sized for a model trained
-        // from scratch is skipped unless --warmup-steps asks for it.
+        // from scratch is skipped unless --warmup-steps requests it.
         bool skipWarmup = BaseModelDirectory is not null && WarmupSteps == 0;
         Layers = Or(Layers, tiny ? 1 : pair ? 4 : 2);
         Hidden = Or(Hidden, tiny ? 48 : pair ? 128 : 96);

@@ -46,7 +46,7 @@ public static partial class Gpt2Checkpoint
 
     private static readonly JsonSerializerOptions s_indented = new() { WriteIndented = true };
 
-    /// <summary>Saves a model's configuration and weights (float32, as the model holds them) in Hugging Face's layout.</summary>
+    /// <summary>Saves a model's configuration and weights (float32, as the model stores them) in Hugging Face's layout.</summary>
     /// <param name="model">The model.</param>
     /// <param name="directory">The directory, created if missing; existing files are replaced atomically.</param>
     public static void SaveModel(Gpt2Model model, string directory)

@@ -9,12 +9,12 @@ namespace Emorl.Checkpoints;
 
 /// <summary>Maps PEFT's <c>adapter_config.json</c> (a LoraConfig) to <see cref="LoraOptions"/> and back.</summary>
 /// <remarks>
-/// The keys written are those of peft's LoraConfig that exist in every release since 0.4, so older
-/// and newer PEFT versions read the file; keys left out take PEFT's defaults (use_rslora and use_dora
-/// false, empty rank_pattern and alpha_pattern). When reading, options that change what the adapter
-/// computes beyond (alpha / r) · B A x are rejected, each with its key: use_dora, use_rslora,
-/// rank_pattern, alpha_pattern, bias other than "none", modules_to_save, and a peft_type or task_type
-/// other than LORA and CAUSAL_LM.
+/// Keys that later PEFT releases added (use_rslora, use_dora, rank_pattern, alpha_pattern) are not
+/// written, so PEFT applies their defaults (false, false, empty, empty).
+/// When reading, options that change the update (alpha / r) · B A x are rejected, each with its key.
+/// These are use_dora, use_rslora, rank_pattern, alpha_pattern, bias other than "none",
+/// modules_to_save, and a peft_type or task_type other than LORA and CAUSAL_LM.
+/// NOTE: which PEFT versions read the written file was not checked against PEFT itself.
 /// </remarks>
 internal static class PeftAdapterConfig
 {

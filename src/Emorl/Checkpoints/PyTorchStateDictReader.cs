@@ -13,7 +13,7 @@ namespace Emorl.Checkpoints;
 /// <c>pytorch_model.bin</c>, tensor by tensor and without running any Python code.
 /// </summary>
 /// <remarks>
-/// The zip holds <c>ARCHIVE/data.pkl</c>, a pickle of an OrderedDict from names to tensors whose
+/// The zip contains <c>ARCHIVE/data.pkl</c>, a pickle of an OrderedDict from names to tensors whose
 /// storages are persistent ids, and one raw little-endian file <c>ARCHIVE/data/KEY</c> per storage.
 /// The pickle is read by a restricted unpickler that accepts only the opcodes and globals a state
 /// dict uses (see <c>PickleReader</c>) and rejects anything else with an error naming it. Storages
@@ -131,7 +131,7 @@ public sealed class PyTorchStateDictReader : IStateDictReader
 
         if (bytes > int.MaxValue)
         {
-            throw new NotSupportedException($"Storage '{entryName}' in '{Path}' holds {bytes} bytes; this reader reads storages under 2 GiB.");
+            throw new NotSupportedException($"Storage '{entryName}' in '{Path}' is {bytes} bytes; this reader supports storages under 2 GiB.");
         }
 
         var result = empty(storage.ElementCount, storage.ElementType);

@@ -99,7 +99,7 @@ public sealed class SafetensorsReader : IStateDictReader
     /// <param name="name">The tensor's key.</param>
     /// <returns>A new CPU tensor with the stored shape and dtype; the caller owns it.</returns>
     /// <exception cref="KeyNotFoundException">The file has no tensor named <paramref name="name"/>.</exception>
-    /// <exception cref="NotSupportedException">The tensor holds 2 GiB or more.</exception>
+    /// <exception cref="NotSupportedException">The tensor is 2 GiB or larger.</exception>
     public Tensor ReadTensor(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
@@ -112,7 +112,7 @@ public sealed class SafetensorsReader : IStateDictReader
         if (info.ByteLength > int.MaxValue)
         {
             throw new NotSupportedException(
-                $"Tensor '{name}' in '{Path}' holds {info.ByteLength} bytes; this reader reads tensors under 2 GiB.");
+                $"Tensor '{name}' in '{Path}' is {info.ByteLength} bytes; this reader supports tensors under 2 GiB.");
         }
 
         var result = empty(info.Shape.ToArray(), info.ScalarType);

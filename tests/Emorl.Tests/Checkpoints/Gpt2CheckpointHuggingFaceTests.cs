@@ -38,7 +38,7 @@ public sealed class Gpt2CheckpointHuggingFaceTests : IDisposable
     }
 
     [Fact]
-    public void BFloat16PyTorchBinWithPrefixAndTiedHeadLoads()
+    public void BFloat16PyTorchBinLoads()
     {
         var random = new Random(3);
         var tensors = new List<TorchTensor>();

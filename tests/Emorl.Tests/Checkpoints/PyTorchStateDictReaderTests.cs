@@ -16,8 +16,8 @@ public sealed class PyTorchStateDictReaderTests : IDisposable
     [Fact]
     public void HandWrittenStateDictReadsKnownValues()
     {
-        // Storage "0" holds 6 floats; "a" views all of it as [2, 3], "b" is its transpose and "c" the
-        // last row. Storage "1" holds fp16 values.
+        // Storage "0" contains 6 floats; "a" views all of it as [2, 3], "b" is its transpose and "c" the
+        // last row. Storage "1" contains fp16 values.
         float[] values = [1.5f, -2f, 3.25f, 4f, 5f, -6.5f];
         var tensors = new List<TorchTensor>
         {

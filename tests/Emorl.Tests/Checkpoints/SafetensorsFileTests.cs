@@ -55,7 +55,7 @@ public sealed class SafetensorsFileTests : IDisposable
     }
 
     [Fact]
-    public void HeaderNamesEachDtypeAsTheFormatSpellsIt()
+    public void HeaderUsesFormatDtypeNames()
     {
         using var i16 = tensor(new short[] { 1 });
         using var flags = tensor(new bool[] { true });
