@@ -63,15 +63,16 @@ internal sealed class CounselorRun
             .Concat(annoMi.Select(p => (p.ClientUtterance, p.Reflection)))
             .ToArray();
         var gpt2 = new Gpt2Tokenizer();
-        var tokenizer = CompactVocabularyTokenizer.FromCorpus(gpt2, split.Train.SelectMany(r => r.GetGradedResponses().Select(g => g.Text).Prepend(r.Prompt))
-            .Concat(annoMi.SelectMany(p => new[] { p.ClientUtterance, p.Reflection })));
-        var template = new PromptTemplate(tokenizer, PromptTokens, ResponseTokens);
         Directory.CreateDirectory(_options.OutputDirectory);
         Directory.CreateDirectory(Path.Combine(_options.OutputDirectory, "base"));
-        tokenizer.Save(Path.Combine(_options.OutputDirectory, "base", "vocabulary.json"));
-
-        using var baseModel = new Gpt2Model(ModelOptions(tokenizer), _options.Seed);
-        var warmup = Warmup(baseModel, template, warmupPairs, split);
+        var (created, tokenizer) = _options.BaseModelDirectory is null
+            ? CreateBase(gpt2, split, annoMi)
+            : LoadBase(_options.BaseModelDirectory);
+        using var baseModel = created;
+        var template = new PromptTemplate(tokenizer, PromptTokens, ResponseTokens);
+        var warmup = _options.WarmupSteps > 0
+            ? Warmup(baseModel, template, warmupPairs, split)
+            : MeasureBase(baseModel, template, split);
 
         var (rewards, scorerReports) = BuildRewards(gpt2, baseModel, template, split, warmup);
         try
@@ -126,6 +127,52 @@ internal sealed class CounselorRun
                 objective.Dispose();
             }
         }
+    }
+
+    private (Gpt2Model Model, ITextTokenizer Tokenizer) CreateBase(
+        Gpt2Tokenizer gpt2, DatasetSplit<PairRecord> split, IReadOnlyList<ClientReflectionPair> annoMi)
+    {
+        var tokenizer = CompactVocabularyTokenizer.FromCorpus(gpt2, split.Train.SelectMany(r => r.GetGradedResponses().Select(g => g.Text).Prepend(r.Prompt))
+            .Concat(annoMi.SelectMany(p => new[] { p.ClientUtterance, p.Reflection })));
+        tokenizer.Save(Path.Combine(_options.OutputDirectory, "base", "vocabulary.json"));
+        return (new Gpt2Model(ModelOptions(tokenizer), _options.Seed), tokenizer);
+    }
+
+    /// <summary>Loads the user's GPT-2 checkpoint and its tokenizer, and copies the tokenizer into the run's base folder.</summary>
+    private (Gpt2Model Model, ITextTokenizer Tokenizer) LoadBase(string directory)
+    {
+        var tokenizer = Gpt2BpeTokenizer.Load(directory);
+        var model = Gpt2Checkpoint.LoadModel(directory);
+        int needed = PromptTokens + Math.Max(ResponseTokens, _options.MaxNewTokens);
+        string? problem = model.Options.ContextLength < needed
+            ? $"its context of {model.Options.ContextLength} tokens is shorter than the {needed} a run needs (prompt {PromptTokens} + response); lower --max-new-tokens or use a checkpoint with a longer n_positions"
+            : model.Options.VocabularySize < tokenizer.VocabularySize
+                ? $"its vocab_size {model.Options.VocabularySize} is smaller than its tokenizer's {tokenizer.VocabularySize} ids; use the tokenizer saved with the checkpoint"
+                : null;
+        if (problem is not null)
+        {
+            model.Dispose();
+            throw new InvalidOperationException($"--base-model '{directory}' cannot be used: {problem}.");
+        }
+
+        tokenizer.Save(Path.Combine(_options.OutputDirectory, "base"));
+        Stage($"Base model: {directory}, {model.Options.LayerCount} layers, hidden size {model.Options.HiddenSize}, "
+            + $"{model.parameters().Sum(p => p.numel()):N0} parameters, vocabulary {tokenizer.VocabularySize} tokens");
+        return (model, tokenizer);
+    }
+
+    /// <summary>Measures the loaded base model's perplexity on validation reflections when no warm-up runs.</summary>
+    private WarmupResult MeasureBase(Gpt2Model model, PromptTemplate template, DatasetSplit<PairRecord> split)
+    {
+        var clock = Stopwatch.StartNew();
+        model.eval();
+        var validation = split.Validation.SelectMany(r => r.HighQuality.Select(h => (r.Prompt, h))).ToArray();
+        double loss = SupervisedWarmup.ResponseLoss(model, template, validation);
+        Gpt2Checkpoint.SaveModel(model, Path.Combine(_options.OutputDirectory, "base"));
+        Stage($"No warm-up: validation perplexity of reference reflections under the base model {Math.Exp(loss):F1}");
+
+        // With no training steps, the report's warm-up losses are this one validation loss.
+        return new WarmupResult(0, clock.Elapsed.TotalSeconds, [loss], loss, Math.Exp(loss));
     }
 
     private Gpt2Options ModelOptions(CompactVocabularyTokenizer tokenizer) => new()

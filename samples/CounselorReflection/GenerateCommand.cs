@@ -34,7 +34,11 @@ internal static class GenerateCommand
         }
 
         string baseDirectory = Path.Combine(options.RunDirectory, "base");
-        var tokenizer = CompactVocabularyTokenizer.Load(Path.Combine(baseDirectory, "vocabulary.json"), new Gpt2Tokenizer());
+        // A run on --base-model saves that checkpoint's vocab.json and merges.txt instead of a compact vocabulary.
+        string compactVocabulary = Path.Combine(baseDirectory, "vocabulary.json");
+        ITextTokenizer tokenizer = File.Exists(compactVocabulary)
+            ? CompactVocabularyTokenizer.Load(compactVocabulary, new Gpt2Tokenizer())
+            : Gpt2BpeTokenizer.Load(baseDirectory);
         using var baseModel = Gpt2Checkpoint.LoadModel(baseDirectory);
         baseModel.eval();
         var objectives = run.Objectives

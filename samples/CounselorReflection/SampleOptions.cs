@@ -25,6 +25,9 @@ internal sealed class SampleOptions
 
     public string? AnnoMiPath { get; set; }
 
+    /// <summary>A Hugging Face GPT-2 checkpoint directory to use as the base model, or null to train one from scratch.</summary>
+    public string? BaseModelDirectory { get; set; }
+
     public bool UseAnnoMi { get; set; } = true;
 
     public string OutputDirectory { get; set; } = Path.Combine("runs", "counselor");
@@ -74,6 +77,10 @@ internal sealed class SampleOptions
                               --data when present, otherwise the embedded empathy data
           --annomi PATH       AnnoMI-simple.csv for extra warm-up pairs; default: next to --data when present
           --no-annomi         do not add AnnoMI pairs to the warm-up
+          --base-model DIR    Hugging Face GPT-2 checkpoint (config.json, model.safetensors or
+                              pytorch_model.bin, vocab.json + merges.txt or tokenizer.json) to use as
+                              the base model with its own tokenizer; no warm-up runs unless
+                              --warmup-steps is given, and --layers/--hidden/--heads do not apply
           --out DIR           output folder for report.md, report.json and checkpoints (default runs/counselor)
           --preset NAME       standard (default) or tiny (seconds; for smoke tests)
           --seed N            seed of the split, initialisation and sampling (default 1)
@@ -130,6 +137,7 @@ internal sealed class SampleOptions
                 case "--data": options.DataPath = value; break;
                 case "--epitome": options.EpitomeFolder = value; break;
                 case "--annomi": options.AnnoMiPath = value; break;
+                case "--base-model": options.BaseModelDirectory = value; break;
                 case "--out": options.OutputDirectory = value; break;
                 case "--preset": options.Preset = ParsePreset(value); break;
                 case "--seed": options.Seed = ParseInt(name, value, 0); break;
@@ -156,12 +164,23 @@ internal sealed class SampleOptions
 
     private void ApplyPreset()
     {
+        if (BaseModelDirectory is not null && (Layers > 0 || Hidden > 0 || Heads > 0))
+        {
+            throw new ArgumentException(
+                "--layers, --hidden and --heads size a model trained from scratch; with --base-model the checkpoint's " +
+                "config.json sets them. Drop those options or drop --base-model.");
+        }
+
+        // A user's checkpoint is already a language model, so the warm-up sized for a model trained
+        // from scratch is skipped unless --warmup-steps requests it.
+        bool skipWarmup = BaseModelDirectory is not null && WarmupSteps == 0;
+
         // Sizes not given on the command line: tiny, the embedded data, or a dataset from --data.
         var sizes = Preset == Preset.Tiny ? TinySizes : DataPath is null ? EmbeddedSizes : DatasetSizes;
         Layers = Or(Layers, sizes.Layers);
         Hidden = Or(Hidden, sizes.Hidden);
         Heads = Or(Heads, sizes.Heads);
-        WarmupSteps = Or(WarmupSteps, sizes.WarmupSteps);
+        WarmupSteps = skipWarmup ? 0 : Or(WarmupSteps, sizes.WarmupSteps);
         RlSteps = Or(RlSteps, sizes.RlSteps);
         PromptsPerStep = Or(PromptsPerStep, sizes.PromptsPerStep);
         MaxNewTokens = Or(MaxNewTokens, sizes.MaxNewTokens);
@@ -222,6 +241,13 @@ internal sealed class SampleOptions
         if (AnnoMiPath is not null && !File.Exists(AnnoMiPath))
         {
             throw new ArgumentException($"--annomi '{AnnoMiPath}' was not found; pass AnnoMI-simple.csv or use --no-annomi.");
+        }
+
+        if (BaseModelDirectory is not null && !File.Exists(Path.Combine(BaseModelDirectory, "config.json")))
+        {
+            throw new ArgumentException(Directory.Exists(BaseModelDirectory)
+                ? $"--base-model '{BaseModelDirectory}' holds no config.json; pass a Hugging Face GPT-2 checkpoint directory."
+                : $"--base-model folder '{BaseModelDirectory}' was not found; pass a Hugging Face GPT-2 checkpoint directory.");
         }
 
         if (File.Exists(OutputDirectory))

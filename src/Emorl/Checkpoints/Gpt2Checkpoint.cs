@@ -1,10 +1,9 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
-using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Emorl.Models;
 using Microsoft.Extensions.Logging;
 using static TorchSharp.torch;
@@ -15,31 +14,40 @@ namespace Emorl.Checkpoints;
 /// Saves and loads GPT-2 base models in Hugging Face's layout and LoRA adapters in PEFT's layout.
 /// </summary>
 /// <remarks>
-/// A model directory contains <c>config.json</c> (GPT-2 keys: <c>n_embd</c>, <c>n_layer</c>, ...)
-/// and <c>model.safetensors</c> with keys such as <c>transformer.h.0.attn.c_attn.weight</c>, stored
-/// [in, out] as GPT-2's Conv1D does; the LM head is tied and not stored. An adapter directory contains
-/// <c>adapter_config.json</c> and <c>adapter_model.safetensors</c> with keys such as
+/// <para>
+/// A model directory contains <c>config.json</c> (transformers' GPT2Config keys) and the weights in
+/// <c>model.safetensors</c> or, when that is absent, a PyTorch zip <c>pytorch_model.bin</c>. Keys such
+/// as <c>transformer.h.0.attn.c_attn.weight</c> are read with or without the <c>transformer.</c>
+/// prefix; Conv1D weights are stored [in, out], as GPT-2 stores them and as <see cref="Gpt2Model"/>
+/// uses them, so nothing is transposed. The LM head is the token embedding itself, so a stored
+/// <c>lm_head.weight</c> is skipped, as are the attention-mask buffers <c>h.N.attn.bias</c> and
+/// <c>h.N.attn.masked_bias</c>. F16, BF16 and F64 weights are converted to float32 as they load.
+/// </para>
+/// <para>
+/// An adapter directory contains <c>adapter_config.json</c> and <c>adapter_model.safetensors</c>
+/// (or <c>adapter_model.bin</c>) with PEFT's key names, such as
 /// <c>base_model.model.transformer.h.0.attn.c_attn.lora_A.weight</c>. Loading is strict: a missing,
-/// unexpected or misshapen tensor raises an error that lists them.
+/// unexpected or misshapen tensor raises an error that lists them all.
+/// </para>
 /// </remarks>
-public static class Gpt2Checkpoint
+public static partial class Gpt2Checkpoint
 {
-    /// <summary>The weights file of a model directory.</summary>
+    /// <summary>The safetensors weights file of a model directory.</summary>
     public const string ModelFileName = "model.safetensors";
+
+    /// <summary>The PyTorch zip weights file of a model directory, read when <see cref="ModelFileName"/> is absent.</summary>
+    public const string PyTorchModelFileName = "pytorch_model.bin";
 
     /// <summary>The configuration file of a model directory.</summary>
     public const string ConfigFileName = "config.json";
 
-    /// <summary>The weights file of an adapter directory.</summary>
-    public const string AdapterFileName = "adapter_model.safetensors";
-
-    /// <summary>The configuration file of an adapter directory.</summary>
-    public const string AdapterConfigFileName = "adapter_config.json";
-
     private const string ModelPrefix = "transformer.";
-    private const string AdapterPrefix = "base_model.model.transformer.";
+    private const string ShardIndexFileName = "model.safetensors.index.json";
+    private const string PyTorchShardIndexFileName = "pytorch_model.bin.index.json";
 
-    /// <summary>Saves a model's configuration and weights into a directory.</summary>
+    private static readonly JsonSerializerOptions s_indented = new() { WriteIndented = true };
+
+    /// <summary>Saves a model's configuration and weights (float32, as the model stores them) in Hugging Face's layout.</summary>
     /// <param name="model">The model.</param>
     /// <param name="directory">
     /// The directory, created if missing. It is replaced as a whole with a manifest of checksums
@@ -55,265 +63,131 @@ public static class Gpt2Checkpoint
 
     private static void WriteModel(Gpt2Model model, string directory)
     {
-        var options = model.Options;
-        var config = new JsonObject
-        {
-            ["model_type"] = "gpt2",
-            ["architectures"] = new JsonArray("GPT2LMHeadModel"),
-            ["vocab_size"] = options.VocabularySize,
-            ["n_positions"] = options.ContextLength,
-            ["n_embd"] = options.HiddenSize,
-            ["n_layer"] = options.LayerCount,
-            ["n_head"] = options.HeadCount,
-            ["layer_norm_epsilon"] = options.LayerNormEpsilon,
-            ["resid_pdrop"] = options.Dropout,
-            ["embd_pdrop"] = options.Dropout,
-            ["attn_pdrop"] = options.Dropout,
-            ["activation_function"] = "gelu_new",
-            ["tie_word_embeddings"] = true,
-        };
-        AtomicFile.WriteAllText(Path.Combine(directory, ConfigFileName), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(Path.Combine(directory, ConfigFileName), Gpt2Config.Write(model.Options).ToJsonString(s_indented));
         SafetensorsFile.Write(
             Path.Combine(directory, ModelFileName),
             model.named_parameters().Select(p => (ModelPrefix + p.name, (Tensor)p.parameter)),
             new Dictionary<string, string> { ["format"] = "pt" });
     }
 
-    /// <summary>Loads a model saved by <see cref="SaveModel"/> or a Hugging Face GPT-2 directory with the same keys.</summary>
+    /// <summary>Loads a GPT-2 model from a Hugging Face checkpoint directory or one written by <see cref="SaveModel"/>.</summary>
     /// <param name="directory">The model directory.</param>
     /// <param name="logger">Receives a Debug message when the directory has no checkpoint manifest; null for none.</param>
-    /// <returns>The model in evaluation mode; the caller owns it.</returns>
-    /// <exception cref="FileNotFoundException">A required file is missing.</exception>
-    /// <exception cref="InvalidDataException">The configuration or weights do not match a GPT-2 model.</exception>
+    /// <returns>The model in evaluation mode, with float32 weights on the CPU; the caller owns it.</returns>
+    /// <exception cref="FileNotFoundException">config.json or both weights files are missing.</exception>
+    /// <exception cref="InvalidDataException">
+    /// The configuration describes an architecture this library does not run, or the weights miss,
+    /// add or misshape a tensor (the message lists each), or a file is truncated or damaged.
+    /// </exception>
     public static Gpt2Model LoadModel(string directory, ILogger? logger = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         CheckpointManifest.VerifyDirectory(directory, logger);
-        var options = ReadOptions(Path.Combine(directory, ConfigFileName));
+        var options = Gpt2Config.Read(Path.Combine(directory, ConfigFileName));
+        using var reader = OpenModelWeights(directory);
         var model = new Gpt2Model(options, seed: 0);
-        string weightsPath = RequireFile(directory, ModelFileName);
-        var loaded = SafetensorsFile.Read(weightsPath);
         try
         {
-            var stripped = loaded.ToDictionary(
-                e => e.Key.StartsWith(ModelPrefix, StringComparison.Ordinal) ? e.Key[ModelPrefix.Length..] : e.Key,
-                e => e.Value,
-                StringComparer.Ordinal);
-            stripped.Remove("lm_head.weight");
-            CopyStrict(weightsPath, model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)), stripped);
+            var targets = model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)).ToList();
+            var keys = MapModelKeys(reader);
+            CheckStrict(reader.Path, targets, keys, name => reader.Shapes[keys[name]]);
+            CopyTensors(reader, targets, keys);
         }
-        finally
+        catch
         {
-            foreach (var value in loaded.Values)
-            {
-                value.Dispose();
-            }
+            model.Dispose();
+            throw;
         }
 
         model.eval();
         return model;
     }
 
-    /// <summary>Saves an adapter in PEFT's layout.</summary>
-    /// <param name="adapter">The adapter.</param>
-    /// <param name="directory">The directory, created if missing and replaced like <see cref="SaveModel"/>'s.</param>
-    public static void SaveAdapter(LoraAdapter adapter, string directory)
+    private static IStateDictReader OpenModelWeights(string directory)
     {
-        ArgumentNullException.ThrowIfNull(adapter);
-        ArgumentException.ThrowIfNullOrEmpty(directory);
-        CheckpointDirectory.Save(directory, staging => WriteAdapter(adapter, staging));
-    }
-
-    private static void WriteAdapter(LoraAdapter adapter, string directory)
-    {
-        var targets = adapter.Targets.Select(t => t[(t.LastIndexOf('.') + 1)..]).Distinct().ToArray();
-        var config = new JsonObject
+        string safetensors = Path.Combine(directory, ModelFileName);
+        if (File.Exists(safetensors))
         {
-            ["peft_type"] = "LORA",
-            ["task_type"] = "CAUSAL_LM",
-            ["r"] = adapter.Options.Rank,
-            ["lora_alpha"] = adapter.Options.Alpha,
-            ["lora_dropout"] = adapter.Options.Dropout,
-            ["bias"] = "none",
-            ["fan_in_fan_out"] = true,
-            ["target_modules"] = new JsonArray(targets.Select(t => (JsonNode)JsonValue.Create(t)!).ToArray()),
-        };
-        AtomicFile.WriteAllText(Path.Combine(directory, AdapterConfigFileName), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-        SafetensorsFile.Write(
-            Path.Combine(directory, AdapterFileName),
-            adapter.NamedFactors().Select(f => (AdapterPrefix + f.Name, f.Value)),
-            new Dictionary<string, string> { ["format"] = "pt" });
-    }
-
-    /// <summary>Loads an adapter saved by <see cref="SaveAdapter"/> and checks it against its base model.</summary>
-    /// <param name="directory">The adapter directory.</param>
-    /// <param name="model">The base model the adapter was trained on.</param>
-    /// <param name="logger">Receives a Debug message when the directory has no checkpoint manifest; null for none.</param>
-    /// <returns>The adapter; the caller owns it.</returns>
-    /// <exception cref="InvalidDataException">The adapter does not fit the model.</exception>
-    public static LoraAdapter LoadAdapter(string directory, Gpt2Model model, ILogger? logger = null)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(directory);
-        ArgumentNullException.ThrowIfNull(model);
-        CheckpointManifest.VerifyDirectory(directory, logger);
-        string configPath = RequireFile(directory, AdapterConfigFileName);
-        var config = ReadJsonObject(configPath);
-        var options = new LoraOptions
-        {
-            Rank = ReadInt(config, "r", configPath),
-            Alpha = ReadDouble(config, "lora_alpha", configPath),
-            Dropout = ReadValue<double?>(config, "lora_dropout", configPath) ?? 0,
-        };
-        string weightsPath = RequireFile(directory, AdapterFileName);
-        var loaded = SafetensorsFile.Read(weightsPath);
-        try
-        {
-            var expected = model.AdaptableProjections().ToDictionary(p => p.Path, StringComparer.Ordinal);
-            var factors = new Dictionary<string, (Tensor A, Tensor B)>(StringComparer.Ordinal);
-            var problems = new List<string>();
-            foreach (var (path, inFeatures, outFeatures) in expected.Values)
-            {
-                bool hasA = loaded.TryGetValue($"{AdapterPrefix}{path}.lora_A.weight", out var a);
-                bool hasB = loaded.TryGetValue($"{AdapterPrefix}{path}.lora_B.weight", out var b);
-                if (!hasA && !hasB)
-                {
-                    continue;
-                }
-
-                if (!hasA || !hasB || a!.shape.SequenceEqual(new long[] { options.Rank, inFeatures }) is false
-                    || b!.shape.SequenceEqual(new long[] { outFeatures, options.Rank }) is false)
-                {
-                    problems.Add($"{path}: expected lora_A [{options.Rank}, {inFeatures}] and lora_B [{outFeatures}, {options.Rank}]");
-                    continue;
-                }
-
-                factors[path] = (a, b);
-            }
-
-            var unexpected = loaded.Keys
-                .Where(k => !k.StartsWith(AdapterPrefix, StringComparison.Ordinal) || !expected.ContainsKey(StripFactorSuffix(k[AdapterPrefix.Length..])))
-                .ToArray();
-            problems.AddRange(unexpected.Select(k => $"unexpected key {k}"));
-            if (problems.Count > 0 || factors.Count == 0)
-            {
-                throw new InvalidDataException(
-                    $"Adapter '{weightsPath}' does not fit a base model with {model.Options.LayerCount} layers of width " +
-                    $"{model.Options.HiddenSize}; load it with the base model it was trained on. Problems: " +
-                    (problems.Count > 0 ? string.Join("; ", problems) : "no LoRA factors found"));
-            }
-
-            return LoraAdapter.FromTensors(options, factors);
-        }
-        finally
-        {
-            foreach (var value in loaded.Values)
-            {
-                value.Dispose();
-            }
-        }
-    }
-
-    private static string StripFactorSuffix(string key)
-    {
-        foreach (var suffix in new[] { ".lora_A.weight", ".lora_B.weight" })
-        {
-            if (key.EndsWith(suffix, StringComparison.Ordinal))
-            {
-                return key[..^suffix.Length];
-            }
+            return SafetensorsReader.Open(safetensors);
         }
 
-        return key;
-    }
-
-    private static Gpt2Options ReadOptions(string configPath)
-    {
-        if (!File.Exists(configPath))
+        string bin = Path.Combine(directory, PyTorchModelFileName);
+        if (File.Exists(bin))
         {
-            throw new FileNotFoundException($"Model configuration '{configPath}' is missing; a model directory needs config.json.", configPath);
+            return PyTorchStateDictReader.Open(bin);
         }
 
-        var config = ReadJsonObject(configPath);
-        string? type = ReadValue<string>(config, "model_type", configPath);
-        if (type is not null && type != "gpt2")
-        {
-            throw new InvalidDataException($"'{configPath}' describes a '{type}' model; this loader reads GPT-2 checkpoints (model_type \"gpt2\").");
-        }
-
-        var options = new Gpt2Options
-        {
-            VocabularySize = ReadInt(config, "vocab_size", configPath),
-            ContextLength = ReadInt(config, "n_positions", configPath),
-            HiddenSize = ReadInt(config, "n_embd", configPath),
-            LayerCount = ReadInt(config, "n_layer", configPath),
-            HeadCount = ReadInt(config, "n_head", configPath),
-            LayerNormEpsilon = ReadValue<double?>(config, "layer_norm_epsilon", configPath) ?? 1e-5,
-            Dropout = ReadValue<double?>(config, "resid_pdrop", configPath) ?? 0.1,
-        };
-        options.Validate();
-        return options;
-    }
-
-    private static int ReadInt(JsonObject config, string key, string path) =>
-        ReadValue<int?>(config, key, path) ?? throw new InvalidDataException($"'{path}' has no \"{key}\"; add it or save the checkpoint again.");
-
-    private static double ReadDouble(JsonObject config, string key, string path) =>
-        ReadValue<double?>(config, key, path) ?? throw new InvalidDataException($"'{path}' has no \"{key}\"; add it or save the checkpoint again.");
-
-    private static T? ReadValue<T>(JsonObject config, string key, string path)
-    {
-        try
-        {
-            var node = config[key];
-            return node is null ? default : node.GetValue<T>();
-        }
-        catch (Exception error) when (error is InvalidOperationException or FormatException)
+        if (File.Exists(Path.Combine(directory, ShardIndexFileName)) || File.Exists(Path.Combine(directory, PyTorchShardIndexFileName)))
         {
             throw new InvalidDataException(
-                $"\"{key}\" in '{path}' is {config[key]?.ToJsonString()}, which is not a valid {typeof(T).Name.Replace("Nullable`1", "number", StringComparison.Ordinal)}; fix the value.",
-                error);
+                $"'{directory}' holds a sharded checkpoint; this loader reads one weights file. Save it again with " +
+                "model.save_pretrained(directory, max_shard_size=\"10GB\") so the weights fit one file.");
         }
+
+        throw new FileNotFoundException(
+            $"'{directory}' has no weights: it needs {ModelFileName} or {PyTorchModelFileName}.", safetensors);
     }
 
-    private static JsonObject ReadJsonObject(string path)
+    /// <summary>Maps each model parameter name (such as <c>h.0.ln_1.weight</c>) to its key in the file.</summary>
+    private static Dictionary<string, string> MapModelKeys(IStateDictReader reader)
     {
-        try
+        var keys = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string key in reader.Shapes.Keys)
         {
-            return JsonNode.Parse(File.ReadAllText(path)) as JsonObject
-                ?? throw new InvalidDataException($"'{path}' does not hold a JSON object; save the checkpoint again.");
+            string name = key.StartsWith(ModelPrefix, StringComparison.Ordinal) ? key[ModelPrefix.Length..] : key;
+            if (name == "lm_head.weight" || IgnoredBufferPattern().IsMatch(name))
+            {
+                continue;
+            }
+
+            if (!keys.TryAdd(name, key))
+            {
+                throw new InvalidDataException(
+                    $"'{reader.Path}' stores '{name}' twice, as '{keys[name]}' and '{key}'; keep one of them.");
+            }
         }
-        catch (JsonException error)
-        {
-            throw new InvalidDataException($"'{path}' is not valid JSON ({error.Message}); save the checkpoint again.", error);
-        }
+
+        return keys;
     }
 
-    private static string RequireFile(string directory, string name)
-    {
-        string path = Path.Combine(directory, name);
-        return File.Exists(path) ? path : throw new FileNotFoundException($"'{path}' is missing; the directory needs {name}.", path);
-    }
+    [GeneratedRegex(@"^h\.\d+\.attn\.(bias|masked_bias)$")]
+    private static partial Regex IgnoredBufferPattern();
 
-    private static void CopyStrict(string source, IEnumerable<(string Name, Tensor Value)> targets, Dictionary<string, Tensor> loaded)
+    private static void CheckStrict(
+        string source, IReadOnlyList<(string Name, Tensor Value)> targets, Dictionary<string, string> keys,
+        Func<string, IReadOnlyList<long>> storedShape)
     {
-        var targetList = targets.ToList();
-        var missing = targetList.Where(t => !loaded.ContainsKey(t.Name)).Select(t => t.Name).ToArray();
-        var unexpected = loaded.Keys.Except(targetList.Select(t => t.Name)).ToArray();
-        var misshapen = targetList
-            .Where(t => loaded.TryGetValue(t.Name, out var v) && !v.shape.SequenceEqual(t.Value.shape))
-            .Select(t => $"{t.Name} is [{string.Join(", ", loaded[t.Name].shape)}], expected [{string.Join(", ", t.Value.shape)}]")
+        var missing = targets.Where(t => !keys.ContainsKey(t.Name)).Select(t => t.Name).ToArray();
+        var unexpected = keys.Keys.Except(targets.Select(t => t.Name), StringComparer.Ordinal).Select(n => keys[n]).ToArray();
+        var misshapen = targets
+            .Where(t => keys.ContainsKey(t.Name) && !storedShape(t.Name).SequenceEqual(t.Value.shape))
+            .Select(t => $"{keys[t.Name]} is {FormatShape(storedShape(t.Name))}, expected {FormatShape(t.Value.shape)}")
             .ToArray();
         if (missing.Length + unexpected.Length + misshapen.Length > 0)
         {
-            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
-                $"'{source}' does not match the configured model. Missing: [{string.Join(", ", missing)}]. " +
-                $"Unexpected: [{string.Join(", ", unexpected)}]. Wrong shape: [{string.Join("; ", misshapen)}]."));
-        }
-
-        using var noGrad = no_grad();
-        foreach (var (name, value) in targetList)
-        {
-            value.copy_(loaded[name]);
+            throw new InvalidDataException(
+                $"'{source}' does not match the model that config.json describes. Missing: [{string.Join(", ", missing)}]. " +
+                $"Unexpected: [{string.Join(", ", unexpected)}]. Wrong shape: [{string.Join("; ", misshapen)}]. " +
+                "Load the weights with the config.json they were saved with.");
         }
     }
+
+    private static void CopyTensors(IStateDictReader reader, IReadOnlyList<(string Name, Tensor Value)> targets, Dictionary<string, string> keys)
+    {
+        using var noGrad = no_grad();
+        foreach (var (name, target) in targets)
+        {
+            // One stored tensor at a time, so peak memory is the model plus its largest tensor.
+            using var stored = reader.ReadTensor(keys[name]);
+            if (!is_floating_point(stored))
+            {
+                throw new InvalidDataException(
+                    $"'{keys[name]}' in '{reader.Path}' has element type {stored.dtype}; model weights must be floating point.");
+            }
+
+            target.copy_(stored);
+        }
+    }
+
+    private static string FormatShape(IEnumerable<long> shape) => $"[{string.Join(", ", shape)}]";
 }

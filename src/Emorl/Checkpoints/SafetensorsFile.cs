@@ -2,8 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Runtime.InteropServices;
-using System.Text;
 using System.Text.Json;
 using static TorchSharp.torch;
 
@@ -14,18 +12,18 @@ namespace Emorl.Checkpoints;
 /// naming each tensor's dtype, shape and byte range, then the raw little-endian data.
 /// </summary>
 /// <remarks>
-/// Format: https://github.com/huggingface/safetensors. Floating-point tensors (F32, F16, BF16, F64)
-/// load as float32; integer tensors (I64, I32) as int64. Writes go to a temporary file that is then
-/// renamed, so a crash never leaves a half-written file under the final name.
+/// Format: https://github.com/huggingface/safetensors. The dtypes F64, F32, F16, BF16, I64, I32, I16,
+/// I8, U8 and BOOL are written and read in their own element type. Writes copy the tensors' bytes
+/// first, then write them into a temporary file that is renamed, so a crash never leaves a
+/// half-written file under the final name. To read a large file tensor by tensor, use <see cref="SafetensorsReader"/>.
 /// </remarks>
 public static class SafetensorsFile
 {
-    private const long MaxHeaderBytes = 100_000_000;
-
-    /// <summary>Writes tensors to a safetensors file, atomically.</summary>
+    /// <summary>Writes tensors to a safetensors file, atomically, each in its own dtype.</summary>
     /// <param name="path">The file to create or replace.</param>
-    /// <param name="tensors">Name and tensor pairs; float tensors are written as F32, integer ones as I64.</param>
+    /// <param name="tensors">Name and tensor pairs; any device, any of the supported element types.</param>
     /// <param name="metadata">Optional string metadata stored under <c>__metadata__</c>.</param>
+    /// <exception cref="ArgumentException">A name repeats, or a tensor's element type has no safetensors dtype.</exception>
     public static void Write(string path, IEnumerable<(string Name, Tensor Value)> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -35,18 +33,17 @@ public static class SafetensorsFile
     }
 
     /// <summary>
-    /// Copies the tensors to the CPU and returns a method that writes them as a safetensors file
-    /// to a stream, so the tensors may change or be disposed before the file is written.
+    /// Copies the tensors to the CPU, each in its own dtype, and returns a method that writes them
+    /// as a safetensors file to a stream, so the tensors may change or be disposed before the file is written.
     /// </summary>
+    /// <exception cref="ArgumentException">A name repeats, or a tensor's element type has no safetensors dtype.</exception>
     internal static Action<Stream> Serialize(IEnumerable<(string Name, Tensor Value)> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
-        var blobs = new List<(string Name, string Dtype, long[] Shape, byte[] Data)>();
-        foreach (var (name, value) in tensors)
+        var entries = tensors.OrderBy(t => t.Name, StringComparer.Ordinal).ToList();
+        var repeated = entries.GroupBy(e => e.Name, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToArray();
+        if (repeated.Length > 0)
         {
-            using var cpu = value.detach().cpu().contiguous();
-            bool isFloat = is_floating_point(cpu);
-            using var converted = isFloat ? cpu.to(float32) : cpu.to(int64);
-            blobs.Add((name, isFloat ? "F32" : "I64", converted.shape, converted.bytes.ToArray()));
+            throw new ArgumentException($"Tensor names repeat: {string.Join(", ", repeated)}; give each tensor one name.", nameof(tensors));
         }
 
         var header = new Dictionary<string, object>(StringComparer.Ordinal);
@@ -56,10 +53,15 @@ public static class SafetensorsFile
         }
 
         long offset = 0;
-        foreach (var blob in blobs.OrderBy(b => b.Name, StringComparer.Ordinal))
+        var blobs = new List<byte[]>(entries.Count);
+        foreach (var (name, value) in entries)
         {
-            header[blob.Name] = new { dtype = blob.Dtype, shape = blob.Shape, data_offsets = new[] { offset, offset + blob.Data.Length } };
-            offset += blob.Data.Length;
+            var (dtype, _) = SafetensorsDtypes.FromScalarType(value.dtype, name);
+            using var cpu = value.detach().cpu().contiguous();
+            byte[] data = cpu.bytes.ToArray();
+            header[name] = new { dtype, shape = value.shape, data_offsets = new[] { offset, offset + data.Length } };
+            offset += data.Length;
+            blobs.Add(data);
         }
 
         byte[] json = JsonSerializer.SerializeToUtf8Bytes(header);
@@ -69,61 +71,39 @@ public static class SafetensorsFile
             stream.Write(BitConverter.GetBytes((long)(json.Length + padding)));
             stream.Write(json);
             stream.Write(Enumerable.Repeat((byte)' ', padding).ToArray());
-            foreach (var blob in blobs.OrderBy(b => b.Name, StringComparer.Ordinal))
+            foreach (byte[] data in blobs)
             {
-                stream.Write(blob.Data);
+                stream.Write(data);
             }
         };
     }
 
-    /// <summary>Reads every tensor of a safetensors file.</summary>
+    /// <summary>Reads every tensor of a safetensors file, each in its stored element type.</summary>
     /// <param name="path">The file.</param>
-    /// <returns>Tensors by name; the caller owns them.</returns>
+    /// <returns>CPU tensors by name; the caller owns them.</returns>
     /// <exception cref="InvalidDataException">The file is truncated, its header is invalid, or a dtype is unsupported.</exception>
     public static Dictionary<string, Tensor> Read(string path)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        using var stream = File.OpenRead(path);
-        using var document = ReadHeader(stream, path, out long dataStart);
+        using var reader = SafetensorsReader.Open(path);
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (var entry in document.RootElement.EnumerateObject().Where(e => e.Name != "__metadata__"))
+        try
         {
-            string dtype = entry.Value.GetProperty("dtype").GetString() ?? string.Empty;
-            long[] shape = entry.Value.GetProperty("shape").EnumerateArray().Select(e => e.GetInt64()).ToArray();
-            long[] range = entry.Value.GetProperty("data_offsets").EnumerateArray().Select(e => e.GetInt64()).ToArray();
-            if (range.Length != 2 || range[0] < 0 || range[1] < range[0] || dataStart + range[1] > stream.Length)
+            foreach (string name in reader.Tensors.Keys)
             {
-                throw new InvalidDataException(
-                    $"Tensor '{entry.Name}' in '{path}' spans bytes [{string.Join(", ", range)}] beyond the file's " +
-                    $"{stream.Length - dataStart} data bytes; the file is truncated or damaged.");
+                result[name] = reader.ReadTensor(name);
+            }
+        }
+        catch
+        {
+            foreach (var tensor in result.Values)
+            {
+                tensor.Dispose();
             }
 
-            var data = new byte[range[1] - range[0]];
-            stream.Position = dataStart + range[0];
-            stream.ReadExactly(data);
-            result[entry.Name] = Decode(path, entry.Name, dtype, shape, data);
+            throw;
         }
 
         return result;
-    }
-
-    private static JsonDocument ParseHeader(string path, byte[] headerBytes)
-    {
-        try
-        {
-            var document = JsonDocument.Parse(Encoding.UTF8.GetString(headerBytes).TrimEnd());
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                document.Dispose();
-                throw new InvalidDataException($"The header of '{path}' is not a JSON object; the file is not a safetensors file.");
-            }
-
-            return document;
-        }
-        catch (JsonException error)
-        {
-            throw new InvalidDataException($"The header of '{path}' is not valid JSON; the file is damaged or not a safetensors file.", error);
-        }
     }
 
     /// <summary>Reads the string metadata stored under <c>__metadata__</c>, without reading any tensor data.</summary>
@@ -132,83 +112,7 @@ public static class SafetensorsFile
     /// <exception cref="InvalidDataException">The file is truncated or its header is invalid.</exception>
     public static IReadOnlyDictionary<string, string> ReadMetadata(string path)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        using var stream = File.OpenRead(path);
-        using var document = ReadHeader(stream, path, out _);
-        var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (document.RootElement.TryGetProperty("__metadata__", out var metadata))
-        {
-            foreach (var entry in metadata.EnumerateObject())
-            {
-                result[entry.Name] = entry.Value.GetString() ?? string.Empty;
-            }
-        }
-
-        return result;
-    }
-
-    /// <summary>Reads the JSON header and returns it with the offset where tensor data starts.</summary>
-    private static JsonDocument ReadHeader(Stream stream, string path, out long dataStart)
-    {
-        var lengthBytes = new byte[8];
-        if (stream.Read(lengthBytes) != 8)
-        {
-            throw new InvalidDataException($"'{path}' is shorter than the 8-byte safetensors header length; the file is truncated.");
-        }
-
-        long headerLength = BitConverter.ToInt64(lengthBytes);
-        if (headerLength <= 0 || headerLength > MaxHeaderBytes || 8 + headerLength > stream.Length)
-        {
-            throw new InvalidDataException(
-                $"'{path}' declares a {headerLength}-byte header but holds {stream.Length} bytes; it is not a valid safetensors file.");
-        }
-
-        var headerBytes = new byte[headerLength];
-        stream.ReadExactly(headerBytes);
-        dataStart = 8 + headerLength;
-        return ParseHeader(path, headerBytes);
-    }
-
-    private static Tensor Decode(string path, string name, string dtype, long[] shape, byte[] data)
-    {
-        long count = shape.Aggregate(1L, (a, b) => a * b);
-        int width = dtype switch
-        {
-            "F32" or "I32" => 4,
-            "F16" or "BF16" => 2,
-            "F64" or "I64" => 8,
-            _ => throw new InvalidDataException(
-                $"Tensor '{name}' in '{path}' has dtype {dtype}; supported dtypes are F32, F16, BF16, F64, I64 and I32."),
-        };
-        if (count * width != data.Length)
-        {
-            throw new InvalidDataException(
-                $"Tensor '{name}' in '{path}' has shape [{string.Join(", ", shape)}] of {dtype} ({count * width} bytes) " +
-                $"but {data.Length} data bytes.");
-        }
-
-        switch (dtype)
-        {
-            case "F32":
-                return tensor(MemoryMarshal.Cast<byte, float>(data).ToArray(), shape);
-            case "F64":
-                return tensor(MemoryMarshal.Cast<byte, double>(data).ToArray(), shape).to(float32);
-            case "I64":
-                return tensor(MemoryMarshal.Cast<byte, long>(data).ToArray(), shape);
-            case "I32":
-                return tensor(MemoryMarshal.Cast<byte, int>(data).ToArray(), shape).to(int64);
-            case "F16":
-                return tensor(MemoryMarshal.Cast<byte, Half>(data).ToArray().Select(h => (float)h).ToArray(), shape);
-            default:
-                // bfloat16 is the upper half of a float32.
-                var halves = MemoryMarshal.Cast<byte, ushort>(data);
-                var floats = new float[halves.Length];
-                for (int i = 0; i < halves.Length; i++)
-                {
-                    floats[i] = BitConverter.Int32BitsToSingle(halves[i] << 16);
-                }
-
-                return tensor(floats, shape);
-        }
+        using var reader = SafetensorsReader.Open(path);
+        return reader.Metadata;
     }
 }

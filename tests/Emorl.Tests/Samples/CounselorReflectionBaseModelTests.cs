@@ -1,0 +1,90 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using CounselorReflection;
+using Emorl.Checkpoints;
+using Emorl.Tests.Checkpoints;
+using static Emorl.Tests.Checkpoints.HuggingFaceFixtures;
+
+namespace Emorl.Tests.Samples;
+
+/// <summary>Runs the counselor sample on a tiny GPT-2 checkpoint directory written by the test.</summary>
+[Collection("Torch")]
+public sealed class CounselorReflectionBaseModelTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "emorl-base-model-" + Guid.NewGuid().ToString("N"));
+
+    [Fact]
+    public void TinyRunOnCheckpointTrainsAggregatesAndGenerates()
+    {
+        string checkpoint = Path.Combine(_root, "gpt2-tiny");
+        string output = Path.Combine(_root, "run");
+        int vocabulary = WriteTinyCheckpoint(checkpoint);
+        var options = SampleOptions.Parse(
+            ["--preset", "tiny", "--base-model", checkpoint, "--out", output, "--seed", "3", "--rl-steps", "1", "--search-levels", "1"]);
+
+        var report = new CounselorRun(options, default).Run();
+        ReportWriter.Write(report, output);
+
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "report.json")));
+        var warmup = json.RootElement.GetProperty("warmup");
+        Assert.Equal(0, warmup.GetProperty("steps").GetInt32());
+        Assert.Equal(vocabulary, warmup.GetProperty("vocabulary_size").GetInt32());
+        Assert.True(File.Exists(Path.Combine(output, "base", "vocab.json")));
+        Assert.False(File.Exists(Path.Combine(output, "base", "vocabulary.json")));
+        var adapterKeys = SafetensorsFile.ReadMetadata(Path.Combine(output, "adapters", "fluency", Gpt2Checkpoint.AdapterFileName));
+        Assert.Equal("pt", adapterKeys["format"]);
+        var replies = new StringWriter();
+        int exitCode = GenerateCommand.Run(GenerateOptions.Parse(["--from", output, "the cat sat"]), new StringReader(""), replies, default);
+        Assert.Equal(0, exitCode);
+        Assert.Single(replies.ToString().Split('\n'), line => line.StartsWith("Counselor: ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void BaseModelWithModelSizesIsRejected()
+    {
+        string checkpoint = Path.Combine(_root, "gpt2-tiny");
+        WriteTinyCheckpoint(checkpoint);
+
+        var error = Assert.Throws<ArgumentException>(() => SampleOptions.Parse(["--base-model", checkpoint, "--layers", "2"]));
+
+        Assert.Contains("--base-model", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BaseModelWarmupRunsOnlyWhenAsked()
+    {
+        string checkpoint = Path.Combine(_root, "gpt2-tiny");
+        WriteTinyCheckpoint(checkpoint);
+
+        var skipped = SampleOptions.Parse(["--preset", "tiny", "--base-model", checkpoint]);
+        var asked = SampleOptions.Parse(["--preset", "tiny", "--base-model", checkpoint, "--warmup-steps", "5"]);
+
+        Assert.Equal(0, skipped.WarmupSteps);
+        Assert.Equal(5, asked.WarmupSteps);
+    }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_root))
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+    }
+
+    /// <summary>Writes config.json, model.safetensors, vocab.json and merges.txt of a one-layer GPT-2; returns its vocabulary size.</summary>
+    private static int WriteTinyCheckpoint(string directory)
+    {
+        int vocabulary = TinyVocabulary().Count;
+        const int Positions = 160;
+        const int Hidden = 16;
+        var random = new Random(4);
+        var tensors = Gpt2Shapes(vocabulary, Positions, Hidden, layers: 1)
+            .Select(t => new RawTensor("transformer." + t.Name, "F32", t.Shape, Encode(Values(t.Name, t.Shape, random), "F32")));
+        WriteConfig(directory, vocabulary, Positions, Hidden, layers: 1, heads: 2);
+        WriteSafetensors(Path.Combine(directory, Gpt2Checkpoint.ModelFileName), tensors, "{\"format\":\"pt\"}");
+        WriteTinyTokenizer(directory);
+        return vocabulary;
+    }
+}
