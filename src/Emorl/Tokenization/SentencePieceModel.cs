@@ -33,7 +33,7 @@ internal sealed class SentencePieceModel
 
     public string NormalizerName { get; private set; } = string.Empty;
 
-    public int PrecompiledCharsmapLength { get; private set; }
+    public byte[] PrecompiledCharsmap { get; private set; } = [];
 
     public bool AddDummyPrefix { get; private set; } = true;
 
@@ -141,7 +141,7 @@ internal sealed class SentencePieceModel
                     NormalizerName = Encoding.UTF8.GetString(reader.ReadLengthDelimited());
                     break;
                 case 2 when wireType == ProtobufReader.LengthDelimitedType:
-                    PrecompiledCharsmapLength = reader.ReadLengthDelimited().Length;
+                    PrecompiledCharsmap = reader.ReadLengthDelimited().ToArray();
                     break;
                 case 3 when wireType == ProtobufReader.VarintType:
                     AddDummyPrefix = reader.ReadVarint() != 0;

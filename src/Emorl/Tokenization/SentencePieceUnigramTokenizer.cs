@@ -21,10 +21,10 @@ namespace Emorl.Tokenization;
 /// beginning-of-sentence token and emits one <c>&lt;unk&gt;</c> per unknown character.
 /// </para>
 /// <para>
-/// NOTE: the model's <c>precompiled_charsmap</c> (T5's <c>nmt_nfkc</c> normalisation) is not
-/// applied; every whitespace character counts as a space unless the normalizer is
-/// <c>identity</c>. Text with characters that NFKC changes (ligatures, full-width forms, "…") can
-/// therefore segment differently from SentencePiece.
+/// Normalisation applies the model's <c>precompiled_charsmap</c> (T5's <c>nmt_nfkc</c>: NFKC, with
+/// tabs, newlines and other whitespace mapped to a space) before the whitespace rules. NOTE: a
+/// <c>normalization_rule_tsv</c> without a compiled charsmap is ignored, as are
+/// <c>treat_whitespace_as_suffix</c> and user-defined symbols' prefix matching during normalisation.
 /// </para>
 /// <para>Instances are immutable after loading, so Encode and Decode may run concurrently.</para>
 /// </remarks>
@@ -42,11 +42,13 @@ public sealed class SentencePieceUnigramTokenizer : ITextTokenizer
     private readonly float _unknownScore;
     private readonly float _maxScore;
     private readonly SentencePieceModel _model;
+    private readonly PrecompiledCharsMap? _charsMap;
 
     private SentencePieceUnigramTokenizer(SentencePieceModel model, string source)
     {
         Validate(model, source);
         _model = model;
+        _charsMap = model.PrecompiledCharsmap.Length > 0 ? new PrecompiledCharsMap(model.PrecompiledCharsmap, source) : null;
         _pieces = model.Pieces.ToArray();
         var matchable = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int id = 0; id < _pieces.Length; id++)
@@ -171,28 +173,31 @@ public sealed class SentencePieceUnigramTokenizer : ITextTokenizer
         return text.ToString();
     }
 
-    /// <summary>Applies whitespace handling: trim and collapse runs, prepend a space, write spaces as ▁.</summary>
+    /// <summary>
+    /// Applies the charsmap, then SentencePiece's whitespace rules: trim and collapse runs of spaces,
+    /// prepend a space, write spaces as ▁.
+    /// </summary>
     private string Normalize(string text)
     {
-        bool identity = _model.NormalizerName == "identity";
-        var result = new StringBuilder(text.Length + 1);
+        string mapped = _charsMap?.Normalize(text) ?? text;
+        char space = _model.EscapeWhitespaces ? WordBoundary : ' ';
+        var result = new StringBuilder(mapped.Length + 1);
         bool pendingSpace = _model.AddDummyPrefix;
-        foreach (char c in text)
+        foreach (char c in mapped)
         {
-            bool isSpace = c == ' ' || (!identity && char.IsWhiteSpace(c));
-            if (isSpace && _model.RemoveExtraWhitespaces)
+            if (c == ' ' && _model.RemoveExtraWhitespaces)
             {
-                pendingSpace = result.Length > 0 || _model.AddDummyPrefix;
+                pendingSpace |= result.Length > 0;
                 continue;
             }
 
-            if (pendingSpace && (result.Length > 0 || _model.AddDummyPrefix))
+            if (pendingSpace)
             {
-                result.Append(_model.EscapeWhitespaces ? WordBoundary : ' ');
+                result.Append(space);
+                pendingSpace = false;
             }
 
-            pendingSpace = false;
-            result.Append(isSpace ? (_model.EscapeWhitespaces ? WordBoundary : ' ') : c);
+            result.Append(c == ' ' ? space : c);
         }
 
         return result.ToString();

@@ -13,7 +13,7 @@ namespace Emorl.Tests.Tokenization;
 /// Field numbers follow sentencepiece_model.proto: ModelProto.pieces = 1, trainer_spec = 2,
 /// normalizer_spec = 3; SentencePiece.piece = 1, score = 2 (float), type = 3; TrainerSpec.model_type
 /// = 3, unk_id = 40, bos_id = 41, eos_id = 42, pad_id = 43; NormalizerSpec.name = 1,
-/// add_dummy_prefix = 3, remove_extra_whitespaces = 4, escape_whitespaces = 5. Piece types: NORMAL 1,
+/// precompiled_charsmap = 2, add_dummy_prefix = 3, remove_extra_whitespaces = 4, escape_whitespaces = 5. Piece types: NORMAL 1,
 /// UNKNOWN 2, CONTROL 3, USER_DEFINED 4.
 /// </remarks>
 internal static class SentencePieceModelFixture
@@ -43,8 +43,8 @@ internal static class SentencePieceModelFixture
     ];
 
     /// <summary>Returns the bytes of the T5-style fixture model.</summary>
-    public static byte[] T5Style(string normalizerName = "identity") =>
-        Build(Pieces, modelType: 1, unkId: 2, bosId: -1, eosId: 1, padId: 0, normalizerName);
+    public static byte[] T5Style(string normalizerName = "identity", byte[]? charsmap = null) =>
+        Build(Pieces, modelType: 1, unkId: 2, bosId: -1, eosId: 1, padId: 0, normalizerName, charsmap);
 
     /// <summary>Builds a ModelProto from pieces and the special ids.</summary>
     public static byte[] Build(
@@ -54,7 +54,8 @@ internal static class SentencePieceModelFixture
         int bosId,
         int eosId,
         int padId,
-        string normalizerName)
+        string normalizerName,
+        byte[]? charsmap = null)
     {
         using var model = new MemoryStream();
         foreach (var (piece, score, type) in pieces)
@@ -77,6 +78,11 @@ internal static class SentencePieceModelFixture
 
         using var normalizer = new MemoryStream();
         WriteString(normalizer, 1, normalizerName);
+        if (charsmap is not null)
+        {
+            WriteBytes(normalizer, 2, charsmap);
+        }
+
         WriteVarintField(normalizer, 3, 1);
         WriteVarintField(normalizer, 4, 1);
         WriteVarintField(normalizer, 5, 1);

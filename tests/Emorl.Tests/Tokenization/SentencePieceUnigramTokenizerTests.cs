@@ -88,13 +88,49 @@ public sealed class SentencePieceUnigramTokenizerTests
     }
 
     [Fact]
-    public void WhitespaceOtherThanSpaceCountsAsSpaceUnlessIdentity()
+    public void CharsmapRulesApplyBeforeSegmentation()
     {
-        var nfkc = Load("nmt_nfkc");
-        var identity = Load("identity");
+        byte[] charsmap = CharsMapFixture.Build(
+        [
+            ("\t", " "),
+            ("\n", " "),
+            ("\u200B", ""),
+            ("\uFF43", "c"),          // full-width c, as NFKC maps it
+            ("\uFF41", "a"),          // full-width a, sharing its first two UTF-8 bytes with c
+            ("\uFF54", "t"),
+            ("\uFF54\uFF53", "s"),    // a longer key that starts like the full-width t
+        ]);
+        using var stream = new MemoryStream(SentencePieceModelFixture.T5Style("nmt_nfkc", charsmap));
+        var tokenizer = SentencePieceUnigramTokenizer.Load(stream);
 
-        Assert.Equal(new[] { 4, 5 }, nfkc.Encode("the\tcat\n"));
-        Assert.Equal(new[] { 4, 2, 13, 12, 9, 2 }, identity.Encode("the\tcat\n"));
+        // Tab and newline map to spaces, which then collapse: ▁the ▁cat.
+        Assert.Equal(new[] { 4, 5 }, tokenizer.Encode("the\tcat\n"));
+        // Full-width letters map to ASCII; the zero-width space maps to nothing.
+        Assert.Equal(new[] { 4, 5 }, tokenizer.Encode("the \uFF43\u200B\uFF41\uFF54"));
+        // The longest key wins: "ｔｓ" becomes "s", not "ts".
+        Assert.Equal(new[] { 3, 13, 8 }, tokenizer.Encode("c\uFF54\uFF53"));
+        Assert.Equal(new[] { 3, 13, 7 }, tokenizer.Encode("cts"));
+    }
+
+    [Fact]
+    public void WithoutCharsmapOnlySpaceIsWhitespace()
+    {
+        var tokenizer = Load();
+
+        // The tab and newline are characters no piece covers: ▁the <unk> c a t <unk>.
+        Assert.Equal(new[] { 4, 2, 13, 12, 9, 2 }, tokenizer.Encode("the\tcat\n"));
+    }
+
+    [Fact]
+    public void DamagedCharsmapIsRejected()
+    {
+        byte[] charsmap = CharsMapFixture.Build([("\t", " ")]);
+        charsmap[0] = 0xF0;
+        using var stream = new MemoryStream(SentencePieceModelFixture.T5Style("nmt_nfkc", charsmap));
+
+        var error = Assert.Throws<InvalidDataException>(() => SentencePieceUnigramTokenizer.Load(stream));
+
+        Assert.Contains("precompiled_charsmap", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
