@@ -59,7 +59,7 @@ public static class T5Checkpoint
     /// <exception cref="FileNotFoundException">config.json or model.safetensors is missing.</exception>
     /// <exception cref="InvalidDataException">
     /// The configuration is invalid, the weights file is truncated or damaged, or its tensors do not
-    /// match the configured model; the message lists every missing, unexpected and misshapen key.
+    /// match the configured model. The message lists every missing, unexpected and misshapen key.
     /// </exception>
     public static T5Model LoadModel(string directory)
     {

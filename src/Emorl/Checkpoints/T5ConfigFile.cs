@@ -88,7 +88,7 @@ internal static class T5ConfigFile
         }
         catch (ArgumentException error)
         {
-            throw new InvalidDataException($"'{path}' holds values a T5 model cannot take: {error.Message}", error);
+            throw new InvalidDataException($"'{path}' contains invalid values for a T5 model. {error.Message}", error);
         }
 
         return options;

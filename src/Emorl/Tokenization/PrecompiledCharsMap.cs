@@ -14,7 +14,7 @@ namespace Emorl.Tokenization;
 /// <remarks>
 /// The blob is a little-endian uint32 trie size, a darts-clone double-array trie over UTF-8 bytes
 /// of that many bytes, then the replacement strings, each ending with a zero byte. Normalisation
-/// scans the UTF-8 text and replaces the longest prefix the trie holds with its replacement; a
+/// scans the UTF-8 text and replaces the longest prefix that is a key of the trie with its replacement; a
 /// character that starts no key is copied unchanged. This is SentencePiece's
 /// <c>Normalizer::NormalizePrefix</c> without user-defined symbols.
 /// </remarks>
@@ -114,7 +114,7 @@ internal sealed class PrecompiledCharsMap
     }
 
     // darts-clone's unit layout: bits 0-7 label, bit 8 has-leaf, bit 9 offset scale, bits 10-31 offset;
-    // a leaf unit has bit 31 set and holds the value in bits 0-30.
+    // a leaf unit has bit 31 set and stores the value in bits 0-30.
     private static bool HasLeaf(uint unit) => ((unit >> 8) & 1) == 1;
 
     private static uint Label(uint unit) => unit & ((1u << 31) | 0xFF);

@@ -7,9 +7,9 @@ namespace Emorl.Tokenization;
 
 /// <summary>The parts of a SentencePiece <c>ModelProto</c> that Unigram encoding and decoding use.</summary>
 /// <remarks>
-/// Field numbers follow sentencepiece_model.proto (SentencePiece 0.1 and later): ModelProto.pieces 1,
-/// trainer_spec 2, normalizer_spec 3; SentencePiece.piece 1, score 2, type 3; TrainerSpec.model_type
-/// 3, byte_fallback 35, unk_id 40, bos_id 41, eos_id 42, pad_id 43; NormalizerSpec.name 1,
+/// Field numbers follow sentencepiece_model.proto of SentencePiece 0.1 and later. ModelProto: pieces 1,
+/// trainer_spec 2, normalizer_spec 3. SentencePiece: piece 1, score 2, type 3. TrainerSpec: model_type
+/// 3, byte_fallback 35, unk_id 40, bos_id 41, eos_id 42, pad_id 43. NormalizerSpec: name 1,
 /// precompiled_charsmap 2, add_dummy_prefix 3, remove_extra_whitespaces 4, escape_whitespaces 5.
 /// Absent fields take the proto's defaults.
 /// </remarks>

@@ -57,7 +57,7 @@ public sealed class T5CheckpointTests : IDisposable
     }
 
     [Fact]
-    public void TiedHeadIsStoredOnceAndSharedAfterLoading()
+    public void TiedHeadStoredOnceAndShared()
     {
         using var model = TinyT5.Create();
         T5Checkpoint.SaveModel(model, _directory);

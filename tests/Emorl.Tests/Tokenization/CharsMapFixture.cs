@@ -11,9 +11,9 @@ namespace Emorl.Tests.Tokenization;
 /// double-array trie over UTF-8 keys, then the zero-terminated replacement strings.
 /// </summary>
 /// <remarks>
-/// The trie follows darts-clone's unit layout: bits 0-7 hold the label, bit 8 marks a node where a
-/// key ends, bits 10-30 hold the XOR offset to the node's children, and the leaf unit at that
-/// offset (label 0) holds the value with bit 31 set. Children of one node share a base b and sit at
+/// The trie follows darts-clone's unit layout. Bits 0-7 store the label, bit 8 marks a node where a
+/// key ends, and bits 10-30 store the XOR offset to the node's children. The leaf unit at that
+/// offset (label 0) stores the value with bit 31 set. Children of one node share a base b and sit at
 /// b ^ label. Bases are placed greedily, which suits a handful of keys.
 /// </remarks>
 internal static class CharsMapFixture

@@ -156,7 +156,7 @@ public sealed class SentencePieceUnigramTokenizerTests
     }
 
     [Fact]
-    public void EndOfSequenceThatIsNotControlIsRejected()
+    public void NonControlEndOfSequenceIsRejected()
     {
         using var stream = new MemoryStream(
             SentencePieceModelFixture.Build(SentencePieceModelFixture.Pieces, 1, 2, -1, 5, 0, "identity"));

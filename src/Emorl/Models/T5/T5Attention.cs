@@ -6,9 +6,9 @@ using static TorchSharp.torch;
 namespace Emorl.Models.T5;
 
 /// <summary>
-/// T5 multi-head attention: q, k, v and o projections without bias, scores q·kᵀ with no 1/√d
-/// scaling (T5 folds it into the initialisation of q), and, in the first layer of each stack only,
-/// the relative-position bias table that every layer of the stack then adds.
+/// T5 multi-head attention: q, k, v and o projections without bias and scores q·kᵀ with no 1/√d
+/// scaling, because T5 folds that factor into the initialisation of q. The first layer of each
+/// stack also owns the relative-position bias table that every layer of the stack adds.
 /// </summary>
 internal sealed class T5Attention : nn.Module
 {
@@ -55,12 +55,12 @@ internal sealed class T5Attention : nn.Module
     /// at 0 .. Tk − 1.
     /// </summary>
     /// <returns>[1, heads, T, Tk] float32; the caller owns it.</returns>
-    /// <exception cref="InvalidOperationException">This layer holds no bias table.</exception>
+    /// <exception cref="InvalidOperationException">This layer has no bias table.</exception>
     public Tensor ComputeBias(long queryLength, long keyLength, long queryOffset, Device device)
     {
         if (_relativeBias is null)
         {
-            throw new InvalidOperationException("Only the first layer of a T5 stack holds the relative-position bias table.");
+            throw new InvalidOperationException("This attention layer has no relative-position bias table; compute the bias with the first layer of the stack.");
         }
 
         using var queries = arange(queryOffset, queryOffset + queryLength, device: device).unsqueeze(1);   // [T, 1]

@@ -24,7 +24,7 @@ public static class T5Generation
     /// <param name="adapter">LoRA adapter to apply, or null for the base model.</param>
     /// <param name="cancellationToken">Checked before each new token.</param>
     /// <returns>The new tokens of each row, end-of-sequence excluded.</returns>
-    /// <exception cref="ArgumentException">A prompt is empty or holds an id outside [0, V).</exception>
+    /// <exception cref="ArgumentException">A prompt is empty or contains an id outside [0, V).</exception>
     /// <exception cref="OperationCanceledException">Cancellation was requested.</exception>
     public static IReadOnlyList<int[]> GenerateGreedy(
         T5Model model,
@@ -89,7 +89,7 @@ public static class T5Generation
                 if (id < 0 || id >= vocabularySize)
                 {
                     throw new ArgumentException(
-                        $"Prompt {row} holds token id {id}, outside the model's vocabulary [0, {vocabularySize}); " +
+                        $"Prompt {row} contains token id {id}, outside the model's vocabulary [0, {vocabularySize}); " +
                         "encode prompts with the tokenizer the model was trained with.", nameof(prompts));
                 }
             }

@@ -8,8 +8,9 @@ namespace Emorl.Models.T5;
 /// Follows Raffel et al. 2020, section 2.1, as Hugging Face's <c>T5Attention._relative_position_bucket</c>
 /// computes it: half of the buckets hold exact distances 0, 1, ..., the other half grow
 /// logarithmically up to <c>maxDistance</c>, and farther keys share the last bucket. A
-/// bidirectional (encoder) map spends half of its buckets on keys after the query; a causal
-/// (decoder) map sends every later key to bucket 0, which the causal mask hides anyway.
+/// bidirectional (encoder) map spends half of its buckets on keys after the query. A causal
+/// (decoder) map sends every later key to bucket 0, which does no harm because the causal mask
+/// hides those keys.
 /// </remarks>
 internal static class T5RelativePosition
 {
