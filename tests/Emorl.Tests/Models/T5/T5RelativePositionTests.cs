@@ -50,7 +50,7 @@ public sealed class T5RelativePositionTests
         }
     }
 
-    private static long ScalarBucket(long relative, bool bidirectional, int buckets, int maxDistance)
+    internal static long ScalarBucket(long relative, bool bidirectional, int buckets, int maxDistance)
     {
         long offset = 0;
         long distance = Math.Max(-relative, 0);
