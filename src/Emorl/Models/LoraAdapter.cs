@@ -45,16 +45,37 @@ public sealed class LoraAdapter : IProjectionUpdate, IDisposable
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        return Create(model.AdaptableProjections(), model.Device, options, seed);
+    }
 
+    /// <summary>
+    /// Creates a fresh adapter for every adaptable projection of a T5 model: q, k, v and o of every
+    /// attention, wi (wi_0 and wi_1 when gated) and wo.
+    /// </summary>
+    /// <param name="model">The base model; its weights are not changed.</param>
+    /// <param name="options">Rank, alpha and dropout; validated here.</param>
+    /// <param name="seed">Seed for the A matrices' initialisation.</param>
+    /// <returns>A new adapter whose update is zero; the caller owns it.</returns>
+    public static LoraAdapter Create(T5.T5Model model, LoraOptions options, long seed)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        return Create(model.AdaptableProjections(), model.Device, options, seed);
+    }
+
+    private static LoraAdapter Create(
+        IEnumerable<(string Path, int InFeatures, int OutFeatures)> projections, Device device, LoraOptions options, long seed)
+    {
         var generator = new Generator((ulong)seed);
         var factors = new Dictionary<string, (Parameter A, Parameter B)>(StringComparer.Ordinal);
-        foreach (var (path, inFeatures, outFeatures) in model.AdaptableProjections())
+        foreach (var (path, inFeatures, outFeatures) in projections)
         {
             // Kaiming-uniform with a = sqrt(5), PyTorch's nn.Linear default and PEFT's choice for A.
             double bound = 1.0 / Math.Sqrt(inFeatures);
             using var initial = rand([options.Rank, inFeatures], generator: generator).mul_(2 * bound).sub_(bound);
-            factors[path] = (new Parameter(initial.to(model.Device), requires_grad: true),
-                             new Parameter(zeros(outFeatures, options.Rank, device: model.Device), requires_grad: true));
+            factors[path] = (new Parameter(initial.to(device), requires_grad: true),
+                             new Parameter(zeros(outFeatures, options.Rank, device: device), requires_grad: true));
         }
 
         return new LoraAdapter(options, factors);
