@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using Emorl.Models.T5;
+using Microsoft.Extensions.Logging;
 using static TorchSharp.torch;
 
 namespace Emorl.Checkpoints;
@@ -40,12 +41,20 @@ public static class T5Checkpoint
 
     /// <summary>Saves a model's configuration and weights into a directory.</summary>
     /// <param name="model">The model.</param>
-    /// <param name="directory">The directory, created if missing; existing files are replaced atomically.</param>
+    /// <param name="directory">
+    /// The directory, created if missing. It is replaced as a whole with a manifest of checksums
+    /// (see <see cref="CheckpointManifest"/>), so a crash leaves the previous checkpoint intact;
+    /// other files in it are kept.
+    /// </param>
     public static void SaveModel(T5Model model, string directory)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrEmpty(directory);
-        Directory.CreateDirectory(directory);
+        CheckpointDirectory.Save(directory, staging => WriteModel(model, staging));
+    }
+
+    private static void WriteModel(T5Model model, string directory)
+    {
         T5ConfigFile.Write(Path.Combine(directory, ConfigFileName), model.Options);
         SafetensorsFile.Write(
             Path.Combine(directory, ModelFileName),
@@ -55,15 +64,17 @@ public static class T5Checkpoint
 
     /// <summary>Loads a model saved by <see cref="SaveModel"/> or by Hugging Face's <c>save_pretrained</c>.</summary>
     /// <param name="directory">The model directory.</param>
+    /// <param name="logger">Receives a Debug message when the directory has no checkpoint manifest; null for none.</param>
     /// <returns>The model in evaluation mode, weights as float32; the caller owns it.</returns>
     /// <exception cref="FileNotFoundException">config.json or model.safetensors is missing.</exception>
     /// <exception cref="InvalidDataException">
     /// The configuration is invalid, the weights file is truncated or damaged, or its tensors do not
     /// match the configured model. The message lists every missing, unexpected and misshapen key.
     /// </exception>
-    public static T5Model LoadModel(string directory)
+    public static T5Model LoadModel(string directory, ILogger? logger = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
+        CheckpointManifest.VerifyDirectory(directory, logger);
         var options = T5ConfigFile.Read(Path.Combine(directory, ConfigFileName));
         string weightsPath = Path.Combine(directory, ModelFileName);
         if (!File.Exists(weightsPath))
