@@ -1,11 +1,14 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Threading;
 using Emorl.Models;
+using Microsoft.Extensions.Logging;
 using static TorchSharp.torch;
 
 namespace Emorl.Checkpoints;
@@ -19,7 +22,9 @@ namespace Emorl.Checkpoints;
 /// [in, out] as GPT-2's Conv1D does; the LM head is tied and not stored. An adapter directory contains
 /// <c>adapter_config.json</c> and <c>adapter_model.safetensors</c> with keys such as
 /// <c>base_model.model.transformer.h.0.attn.c_attn.lora_A.weight</c>. Loading is strict: a missing,
-/// unexpected or misshapen tensor raises an error that lists them.
+/// unexpected or misshapen tensor raises an error that lists them. Each method takes an optional
+/// logger, for example <c>loggerFactory.CreateLogger(typeof(Gpt2Checkpoint))</c>, and logs what it
+/// saved or loaded, where, its size and time at Information.
 /// </remarks>
 public static class Gpt2Checkpoint
 {
@@ -41,10 +46,18 @@ public static class Gpt2Checkpoint
     /// <summary>Saves a model's configuration and weights into a directory.</summary>
     /// <param name="model">The model.</param>
     /// <param name="directory">The directory, created if missing; existing files are replaced atomically.</param>
-    public static void SaveModel(Gpt2Model model, string directory)
+    /// <param name="logger">Logs the parameter count, file size and time at Information, or null for none.</param>
+    /// <param name="cancellationToken">
+    /// Checked between tensors. A canceled save leaves the weights file as it was before the call,
+    /// but <c>config.json</c> may already hold the new configuration.
+    /// </param>
+    /// <exception cref="OperationCanceledException">Cancellation was requested.</exception>
+    public static void SaveModel(
+        Gpt2Model model, string directory, ILogger? logger = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrEmpty(directory);
+        long started = Stopwatch.GetTimestamp();
         Directory.CreateDirectory(directory);
         var options = model.Options;
         var config = new JsonObject
@@ -64,24 +77,37 @@ public static class Gpt2Checkpoint
             ["tie_word_embeddings"] = true,
         };
         AtomicFile.WriteAllText(Path.Combine(directory, ConfigFileName), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        string weightsPath = Path.Combine(directory, ModelFileName);
         SafetensorsFile.Write(
-            Path.Combine(directory, ModelFileName),
+            weightsPath,
             model.named_parameters().Select(p => (ModelPrefix + p.name, (Tensor)p.parameter)),
-            new Dictionary<string, string> { ["format"] = "pt" });
+            new Dictionary<string, string> { ["format"] = "pt" },
+            cancellationToken);
+        if (logger is not null && logger.IsEnabled(LogLevel.Information))
+        {
+            long parameters = model.parameters().Sum(p => p.numel());
+            double elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            long bytes = new FileInfo(weightsPath).Length;
+            CheckpointLog.ModelSaved(logger, parameters, bytes, directory, elapsedMs);
+        }
     }
 
     /// <summary>Loads a model saved by <see cref="SaveModel"/> or a Hugging Face GPT-2 directory with the same keys.</summary>
     /// <param name="directory">The model directory.</param>
+    /// <param name="logger">Logs the model's shape, file size and time at Information, or null for none.</param>
+    /// <param name="cancellationToken">Checked between tensors while reading.</param>
     /// <returns>The model in evaluation mode; the caller owns it.</returns>
     /// <exception cref="FileNotFoundException">A required file is missing.</exception>
     /// <exception cref="InvalidDataException">The configuration or weights do not match a GPT-2 model.</exception>
-    public static Gpt2Model LoadModel(string directory)
+    /// <exception cref="OperationCanceledException">Cancellation was requested.</exception>
+    public static Gpt2Model LoadModel(string directory, ILogger? logger = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
+        long started = Stopwatch.GetTimestamp();
         var options = ReadOptions(Path.Combine(directory, ConfigFileName));
-        var model = new Gpt2Model(options, seed: 0);
         string weightsPath = RequireFile(directory, ModelFileName);
-        var loaded = SafetensorsFile.Read(weightsPath);
+        var loaded = SafetensorsFile.Read(weightsPath, cancellationToken);
+        var model = new Gpt2Model(options, seed: 0);
         try
         {
             var stripped = loaded.ToDictionary(
@@ -90,6 +116,11 @@ public static class Gpt2Checkpoint
                 StringComparer.Ordinal);
             stripped.Remove("lm_head.weight");
             CopyStrict(weightsPath, model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)), stripped);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
         }
         finally
         {
@@ -100,16 +131,33 @@ public static class Gpt2Checkpoint
         }
 
         model.eval();
+        if (logger is not null && logger.IsEnabled(LogLevel.Information))
+        {
+            long parameters = model.parameters().Sum(p => p.numel());
+            double elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            long bytes = new FileInfo(weightsPath).Length;
+            CheckpointLog.ModelLoaded(
+                logger, options.LayerCount, options.HiddenSize, options.VocabularySize, parameters, bytes, directory, elapsedMs);
+        }
+
         return model;
     }
 
     /// <summary>Saves an adapter in PEFT's layout.</summary>
     /// <param name="adapter">The adapter.</param>
     /// <param name="directory">The directory, created if missing.</param>
-    public static void SaveAdapter(LoraAdapter adapter, string directory)
+    /// <param name="logger">Logs the rank, file size and time at Information, or null for none.</param>
+    /// <param name="cancellationToken">
+    /// Checked between tensors. A canceled save leaves the weights file as it was before the call,
+    /// but <c>adapter_config.json</c> may already hold the new configuration.
+    /// </param>
+    /// <exception cref="OperationCanceledException">Cancellation was requested.</exception>
+    public static void SaveAdapter(
+        LoraAdapter adapter, string directory, ILogger? logger = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(adapter);
         ArgumentException.ThrowIfNullOrEmpty(directory);
+        long started = Stopwatch.GetTimestamp();
         Directory.CreateDirectory(directory);
         var targets = adapter.Targets.Select(t => t[(t.LastIndexOf('.') + 1)..]).Distinct().ToArray();
         var config = new JsonObject
@@ -124,21 +172,35 @@ public static class Gpt2Checkpoint
             ["target_modules"] = new JsonArray(targets.Select(t => (JsonNode)JsonValue.Create(t)!).ToArray()),
         };
         AtomicFile.WriteAllText(Path.Combine(directory, AdapterConfigFileName), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        string weightsPath = Path.Combine(directory, AdapterFileName);
         SafetensorsFile.Write(
-            Path.Combine(directory, AdapterFileName),
+            weightsPath,
             adapter.NamedFactors().Select(f => (AdapterPrefix + f.Name, f.Value)),
-            new Dictionary<string, string> { ["format"] = "pt" });
+            new Dictionary<string, string> { ["format"] = "pt" },
+            cancellationToken);
+        if (logger is not null && logger.IsEnabled(LogLevel.Information))
+        {
+            double elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            long bytes = new FileInfo(weightsPath).Length;
+            int projections = adapter.Targets.Count;
+            CheckpointLog.AdapterSaved(logger, adapter.Options.Rank, projections, bytes, directory, elapsedMs);
+        }
     }
 
     /// <summary>Loads an adapter saved by <see cref="SaveAdapter"/> and checks it against its base model.</summary>
     /// <param name="directory">The adapter directory.</param>
     /// <param name="model">The base model the adapter was trained on.</param>
     /// <returns>The adapter; the caller owns it.</returns>
+    /// <param name="logger">Logs the rank, file size and time at Information, or null for none.</param>
+    /// <param name="cancellationToken">Checked between tensors while reading.</param>
     /// <exception cref="InvalidDataException">The adapter does not fit the model.</exception>
-    public static LoraAdapter LoadAdapter(string directory, Gpt2Model model)
+    /// <exception cref="OperationCanceledException">Cancellation was requested.</exception>
+    public static LoraAdapter LoadAdapter(
+        string directory, Gpt2Model model, ILogger? logger = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         ArgumentNullException.ThrowIfNull(model);
+        long started = Stopwatch.GetTimestamp();
         string configPath = RequireFile(directory, AdapterConfigFileName);
         var config = ReadJsonObject(configPath);
         var options = new LoraOptions
@@ -148,7 +210,7 @@ public static class Gpt2Checkpoint
             Dropout = ReadValue<double?>(config, "lora_dropout", configPath) ?? 0,
         };
         string weightsPath = RequireFile(directory, AdapterFileName);
-        var loaded = SafetensorsFile.Read(weightsPath);
+        var loaded = SafetensorsFile.Read(weightsPath, cancellationToken);
         try
         {
             var expected = model.AdaptableProjections().ToDictionary(p => p.Path, StringComparer.Ordinal);
@@ -185,7 +247,15 @@ public static class Gpt2Checkpoint
                     (problems.Count > 0 ? string.Join("; ", problems) : "no LoRA factors found"));
             }
 
-            return LoraAdapter.FromTensors(options, factors);
+            var adapter = LoraAdapter.FromTensors(options, factors);
+            if (logger is not null && logger.IsEnabled(LogLevel.Information))
+            {
+                double elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                long bytes = new FileInfo(weightsPath).Length;
+                CheckpointLog.AdapterLoaded(logger, options.Rank, factors.Count, bytes, directory, elapsedMs);
+            }
+
+            return adapter;
         }
         finally
         {

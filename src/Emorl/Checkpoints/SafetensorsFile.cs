@@ -5,6 +5,7 @@ using System.Linq;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using System.Threading;
 using static TorchSharp.torch;
 
 namespace Emorl.Checkpoints;
@@ -26,13 +27,23 @@ public static class SafetensorsFile
     /// <param name="path">The file to create or replace.</param>
     /// <param name="tensors">Name and tensor pairs; float tensors are written as F32, integer ones as I64.</param>
     /// <param name="metadata">Optional string metadata stored under <c>__metadata__</c>.</param>
-    public static void Write(string path, IEnumerable<(string Name, Tensor Value)> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    /// <param name="cancellationToken">
+    /// Checked before each tensor is copied and before each is written. A canceled write leaves any
+    /// existing file unchanged.
+    /// </param>
+    /// <exception cref="OperationCanceledException">Cancellation was requested.</exception>
+    public static void Write(
+        string path,
+        IEnumerable<(string Name, Tensor Value)> tensors,
+        IReadOnlyDictionary<string, string>? metadata = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(tensors);
         var blobs = new List<(string Name, string Dtype, long[] Shape, byte[] Data)>();
         foreach (var (name, value) in tensors)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             using var cpu = value.detach().cpu().contiguous();
             bool isFloat = is_floating_point(cpu);
             using var converted = isFloat ? cpu.to(float32) : cpu.to(int64);
@@ -61,6 +72,7 @@ public static class SafetensorsFile
             stream.Write(Enumerable.Repeat((byte)' ', padding).ToArray());
             foreach (var blob in blobs.OrderBy(b => b.Name, StringComparer.Ordinal))
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 stream.Write(blob.Data);
             }
         });
@@ -70,14 +82,43 @@ public static class SafetensorsFile
     /// <param name="path">The file.</param>
     /// <returns>Tensors by name; the caller owns them.</returns>
     /// <exception cref="InvalidDataException">The file is truncated, its header is invalid, or a dtype is unsupported.</exception>
-    public static Dictionary<string, Tensor> Read(string path)
+    public static Dictionary<string, Tensor> Read(string path) => Read(path, CancellationToken.None);
+
+    /// <summary>Reads every tensor of a safetensors file, checking for cancellation between tensors.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="cancellationToken">Checked before each tensor; tensors read before cancellation are disposed.</param>
+    /// <returns>Tensors by name; the caller owns them.</returns>
+    /// <exception cref="InvalidDataException">The file is truncated, its header is invalid, or a dtype is unsupported.</exception>
+    /// <exception cref="OperationCanceledException">Cancellation was requested.</exception>
+    public static Dictionary<string, Tensor> Read(string path, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         using var stream = File.OpenRead(path);
         using var document = ReadHeader(stream, path, out long dataStart);
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        try
+        {
+            ReadTensors(stream, document, dataStart, path, result, cancellationToken);
+        }
+        catch
+        {
+            foreach (var tensor in result.Values)
+            {
+                tensor.Dispose();
+            }
+
+            throw;
+        }
+
+        return result;
+    }
+
+    private static void ReadTensors(
+        FileStream stream, JsonDocument document, long dataStart, string path, Dictionary<string, Tensor> result, CancellationToken cancellationToken)
+    {
         foreach (var entry in document.RootElement.EnumerateObject().Where(e => e.Name != "__metadata__"))
         {
+            cancellationToken.ThrowIfCancellationRequested();
             string dtype = entry.Value.GetProperty("dtype").GetString() ?? string.Empty;
             long[] shape = entry.Value.GetProperty("shape").EnumerateArray().Select(e => e.GetInt64()).ToArray();
             long[] range = entry.Value.GetProperty("data_offsets").EnumerateArray().Select(e => e.GetInt64()).ToArray();
@@ -93,8 +134,6 @@ public static class SafetensorsFile
             stream.ReadExactly(data);
             result[entry.Name] = Decode(path, entry.Name, dtype, shape, data);
         }
-
-        return result;
     }
 
     private static JsonDocument ParseHeader(string path, byte[] headerBytes)
