@@ -35,10 +35,10 @@ internal static class GenerateCommand
 
         string baseDirectory = Path.Combine(options.RunDirectory, "base");
         var tokenizer = CompactVocabularyTokenizer.Load(Path.Combine(baseDirectory, "vocabulary.json"), new Gpt2Tokenizer());
-        using var baseModel = Gpt2Checkpoint.LoadModel(baseDirectory);
+        using var baseModel = Gpt2Checkpoint.LoadModel(baseDirectory, cancellationToken: cancellationToken);
         baseModel.eval();
         var objectives = run.Objectives
-            .Select(name => new LoraObjectiveModel(name, baseModel, Gpt2Checkpoint.LoadAdapter(Path.Combine(options.RunDirectory, "adapters", name), baseModel)))
+            .Select(name => new LoraObjectiveModel(name, baseModel, Gpt2Checkpoint.LoadAdapter(Path.Combine(options.RunDirectory, "adapters", name), baseModel, cancellationToken: cancellationToken)))
             .ToArray();
         try
         {

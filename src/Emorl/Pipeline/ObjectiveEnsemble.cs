@@ -10,6 +10,7 @@ using Emorl.Objectives;
 using Emorl.Rewards;
 using Emorl.Tokenization;
 using Emorl.Training;
+using Microsoft.Extensions.Logging;
 
 namespace Emorl.Pipeline;
 
@@ -28,6 +29,7 @@ public sealed class ObjectiveEnsemble : IDisposable
     private readonly IRewardModel[] _rewards;
     private readonly IDisposable[] _ownedRewards;
     private readonly GenerationOptions _decoding;
+    private readonly ILogger _checkpointLogger;
     private bool _disposed;
 
     internal ObjectiveEnsemble(
@@ -36,7 +38,8 @@ public sealed class ObjectiveEnsemble : IDisposable
         IReadOnlyList<IRewardModel> rewards,
         IReadOnlyList<IDisposable> ownedRewards,
         IReadOnlyList<ObjectiveTrainingResult> trainingResults,
-        GenerationOptions decoding)
+        GenerationOptions decoding,
+        ILoggerFactory loggerFactory)
     {
         Template = template;
         _models = [.. models];
@@ -44,7 +47,8 @@ public sealed class ObjectiveEnsemble : IDisposable
         _ownedRewards = [.. ownedRewards];
         _decoding = decoding;
         TrainingResults = [.. trainingResults];
-        Aggregator = new HiddenStateAggregator(_models);
+        Aggregator = new HiddenStateAggregator(_models, logger: loggerFactory.CreateLogger<HiddenStateAggregator>());
+        _checkpointLogger = loggerFactory.CreateLogger(typeof(Gpt2Checkpoint));
     }
 
     /// <summary>Gets the shared frozen base model; the ensemble does not own it.</summary>
@@ -97,14 +101,19 @@ public sealed class ObjectiveEnsemble : IDisposable
 
     /// <summary>Saves each adapter in PEFT's layout under <c>directory/&lt;objective&gt;/</c>.</summary>
     /// <param name="directory">The parent folder; created when missing.</param>
+    /// <param name="cancellationToken">
+    /// Checked between adapters and between the tensors of each. Adapters saved before cancellation
+    /// stay on disk, and the one in progress keeps its previous weights file.
+    /// </param>
     /// <exception cref="ObjectDisposedException">The ensemble was disposed.</exception>
-    public void SaveAdapters(string directory)
+    /// <exception cref="OperationCanceledException">Cancellation was requested.</exception>
+    public void SaveAdapters(string directory, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         ObjectDisposedException.ThrowIf(_disposed, this);
         foreach (var model in _models)
         {
-            Gpt2Checkpoint.SaveAdapter(model.Adapter!, Path.Combine(directory, model.Name));
+            Gpt2Checkpoint.SaveAdapter(model.Adapter!, Path.Combine(directory, model.Name), _checkpointLogger, cancellationToken);
         }
     }
 
