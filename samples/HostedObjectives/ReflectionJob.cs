@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using System.Threading;
 using Emorl.Data;
@@ -36,7 +37,25 @@ internal sealed partial class ReflectionJob
         _logger = logger;
     }
 
+    /// <summary>Runs every stage; stops between steps when <paramref name="cancellationToken"/> is canceled.</summary>
+    /// <exception cref="OperationCanceledException">
+    /// The token was canceled. The stages finished before it are logged first.
+    /// </exception>
     public JobResult Run(CancellationToken cancellationToken)
+    {
+        var finished = new List<string>();
+        try
+        {
+            return RunStages(finished, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            LogStopped(_logger, finished.Count == 0 ? "nothing" : string.Join("; ", finished));
+            throw;
+        }
+    }
+
+    private JobResult RunStages(List<string> finished, CancellationToken cancellationToken)
     {
         using var stream = typeof(ReflectionJob).Assembly.GetManifestResourceStream("HostedObjectives.reflections.csv")
             ?? throw new InvalidOperationException("The embedded reflections.csv is missing; rebuild the sample.");
@@ -50,13 +69,25 @@ internal sealed partial class ReflectionJob
             new Gpt2Tokenizer(), pairs.SelectMany(p => new[] { p.Statement, p.Response }), cancellationToken: cancellationToken);
         var template = _trainer.CreateTemplate(tokenizer);
         using var baseModel = _trainer.CreateBaseModel(tokenizer);
-        _trainer.WarmUp(baseModel, template, pairs, validationPairs, cancellationToken: cancellationToken);
+        var warmup = _trainer.WarmUp(baseModel, template, pairs, validationPairs, cancellationToken: cancellationToken);
+        finished.Add(string.Create(CultureInfo.InvariantCulture, $"warm-up ({warmup.Steps} steps)"));
 
         var validation = split.Validation.Select(r => r.Prompt).ToArray();
         using var ensemble = _trainer.TrainObjectives(
             baseModel, template, split.Train.Select(r => r.Prompt).ToArray(), validation, cancellationToken: cancellationToken);
-        var search = _trainer.SearchWeights(ensemble, validation, cancellationToken: cancellationToken);
+        finished.AddRange(ensemble.TrainingResults.Select((result, k) =>
+            string.Create(CultureInfo.InvariantCulture, $"objective {ensemble.Objectives[k]} ({result.Steps} steps)")));
 
+        var search = _trainer.SearchWeights(ensemble, validation, cancellationToken: cancellationToken);
+        if (search.IsPartial)
+        {
+            // The search returns the points it scored; a partial search is reported, not used.
+            finished.Add(string.Create(
+                CultureInfo.InvariantCulture, $"weight search stopped after {search.Evaluations} grid-point visits"));
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
+        finished.Add(string.Create(CultureInfo.InvariantCulture, $"weight search ({search.Evaluations} grid-point visits)"));
         var statements = split.Test.Take(3).Select(r => r.Prompt).ToArray();
         var replies = WeightVectors(ensemble.Objectives, search.BestWeights)
             .Select(w => new WeightedReplies(w.Label, w.Weights, ensemble.Generate(statements, w.Weights, cancellationToken: cancellationToken)))
@@ -77,4 +108,7 @@ internal sealed partial class ReflectionJob
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Data: {Train}/{Validation}/{Test} statements (train/validation/test), {Pairs} warm-up pairs")]
     private static partial void LogData(ILogger logger, int train, int validation, int test, int pairs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stopped on request after the current step; finished: {Finished}")]
+    private static partial void LogStopped(ILogger logger, string finished);
 }
