@@ -25,7 +25,7 @@ catch (Exception error) when (HostedApp.TryGetConfigurationFailures(error, out v
 }
 
 // The host's console lifetime turns SIGINT and SIGTERM into a stop request and keeps the process
-// alive; these registrations only record which signal came, for the exit code.
+// alive. These registrations only record which signal arrived, to choose the exit code.
 PosixSignal? stopSignal = null;
 using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => stopSignal ??= context.Signal);
 using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => stopSignal ??= context.Signal);

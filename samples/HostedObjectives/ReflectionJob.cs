@@ -37,7 +37,7 @@ internal sealed partial class ReflectionJob
         _logger = logger;
     }
 
-    /// <summary>Runs every stage; stops between steps when <paramref name="cancellationToken"/> is canceled.</summary>
+    /// <summary>Runs every stage, and stops between steps once <paramref name="cancellationToken"/> is canceled.</summary>
     /// <exception cref="OperationCanceledException">
     /// The token was canceled. The stages finished before it are logged first.
     /// </exception>
@@ -81,7 +81,7 @@ internal sealed partial class ReflectionJob
         var search = _trainer.SearchWeights(ensemble, validation, cancellationToken: cancellationToken);
         if (search.IsPartial)
         {
-            // The search returns the points it scored; a partial search is reported, not used.
+            // A canceled search returns the points it scored. The job reports them but does not generate with them.
             finished.Add(string.Create(
                 CultureInfo.InvariantCulture, $"weight search stopped after {search.Evaluations} grid-point visits"));
             cancellationToken.ThrowIfCancellationRequested();

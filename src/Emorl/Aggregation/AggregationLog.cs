@@ -18,5 +18,6 @@ internal static partial class AggregationLog
         EventName = "AdaptersMerged",
         Level = LogLevel.Debug,
         Message = "Merged {Count} adapters into {Projections} projections with weights {Weights} in {ElapsedMs:F0} ms")]
-    public static partial void Merged(ILogger logger, int count, int projections, IReadOnlyList<double> weights, double elapsedMs);
+    public static partial void Merged(
+        ILogger logger, int count, int projections, IReadOnlyList<double> weights, double elapsedMs);
 }

@@ -95,7 +95,7 @@ public sealed class HiddenStateAggregator
     /// </param>
     /// <returns>
     /// The new tokens of each row, end-of-text excluded, and the steps done. After cancellation
-    /// <see cref="GenerationResult.IsPartial"/> is true and each unfinished row holds the tokens
+    /// <see cref="GenerationResult.IsPartial"/> is true and each unfinished row contains the tokens
     /// picked before it, which may be none.
     /// </returns>
     /// <exception cref="ArgumentException">The weights have the wrong length or a negative or non-finite value.</exception>
@@ -113,7 +113,8 @@ public sealed class HiddenStateAggregator
         _ensemble.ValidateWeights(weights);
         using var source = new Source(_ensemble, weights);
         using var generator = seed is null ? null : new Generator((ulong)seed.Value);
-        return DecodingLoop.RunAndLog(source, prompts, endOfTextId, options, generator, progress, _logger, weights, cancellationToken);
+        return DecodingLoop.RunAndLog(
+            source, prompts, endOfTextId, options, generator, progress, _logger, weights, cancellationToken);
     }
 
     /// <summary>Computes Σ_k w_k · h_k for given hidden states, the aggregation's core operation.</summary>

@@ -81,7 +81,7 @@ public sealed class LogitsAggregator
     /// </param>
     /// <returns>
     /// The new tokens of each row, end-of-text excluded, and the steps done. After cancellation
-    /// <see cref="GenerationResult.IsPartial"/> is true and each unfinished row holds the tokens
+    /// <see cref="GenerationResult.IsPartial"/> is true and each unfinished row contains the tokens
     /// picked before it, which may be none.
     /// </returns>
     /// <exception cref="ArgumentException">The weights have the wrong length, a negative or non-finite value, or are all zero.</exception>
@@ -107,7 +107,8 @@ public sealed class LogitsAggregator
 
         using var source = new Source(_ensemble, weights.Select(w => w / total).ToArray());
         using var generator = seed is null ? null : new Generator((ulong)seed.Value);
-        return DecodingLoop.RunAndLog(source, prompts, endOfTextId, options, generator, progress, _logger, weights, cancellationToken);
+        return DecodingLoop.RunAndLog(
+            source, prompts, endOfTextId, options, generator, progress, _logger, weights, cancellationToken);
     }
 
     /// <summary>Returns log Σ_k w_k · softmax(H(h_k)) for normalised weights.</summary>

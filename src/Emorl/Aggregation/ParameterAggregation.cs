@@ -135,7 +135,7 @@ public sealed class ParameterAggregation : IDisposable
     /// </param>
     /// <returns>
     /// The new tokens of each row, end-of-text excluded, and the steps done. After cancellation
-    /// <see cref="GenerationResult.IsPartial"/> is true and each unfinished row holds the tokens
+    /// <see cref="GenerationResult.IsPartial"/> is true and each unfinished row contains the tokens
     /// picked before it, which may be none.
     /// </returns>
     /// <remarks>One merged copy is kept and merged again only when the weights change, so a weight search costs one merge per point.</remarks>
@@ -161,7 +161,8 @@ public sealed class ParameterAggregation : IDisposable
         using var model = new LoraObjectiveModel("parameters", _merged, null);
         using var source = new SingleModelSource(model);
         using var generator = seed is null ? null : new Generator((ulong)seed.Value);
-        return DecodingLoop.RunAndLog(source, prompts, endOfTextId, options, generator, progress, _logger, weights, cancellationToken);
+        return DecodingLoop.RunAndLog(
+            source, prompts, endOfTextId, options, generator, progress, _logger, weights, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -172,7 +173,7 @@ public sealed class ParameterAggregation : IDisposable
         _mergedWeights = null;
     }
 
-    /// <summary>Overwrites <paramref name="target"/> with the base weights plus the weighted updates, then freezes it.</summary>
+    /// <summary>Overwrites <paramref name="target"/> with the base weights plus the weighted updates and freezes it.</summary>
     private void MergeInto(Gpt2Model target, IReadOnlyList<double> weights)
     {
         long started = Stopwatch.GetTimestamp();

@@ -9,8 +9,10 @@ internal static partial class CheckpointLog
         EventId = 1,
         EventName = "ModelSaved",
         Level = LogLevel.Information,
-        Message = "Saved a GPT-2 model with {Parameters} parameters ({Bytes} bytes) to {Directory} in {ElapsedMs:F0} ms")]
-    public static partial void ModelSaved(ILogger logger, long parameters, long bytes, string directory, double elapsedMs);
+        Message = "Saved a GPT-2 model with {Parameters} parameters ({Bytes} bytes) to {Directory} "
+            + "in {ElapsedMs:F0} ms")]
+    public static partial void ModelSaved(
+        ILogger logger, long parameters, long bytes, string directory, double elapsedMs);
 
     [LoggerMessage(
         EventId = 2,
@@ -19,19 +21,30 @@ internal static partial class CheckpointLog
         Message = "Loaded a GPT-2 model with {Layers} layers, hidden size {Hidden}, vocabulary {Vocabulary}, "
             + "{Parameters} parameters ({Bytes} bytes) from {Directory} in {ElapsedMs:F0} ms")]
     public static partial void ModelLoaded(
-        ILogger logger, int layers, int hidden, int vocabulary, long parameters, long bytes, string directory, double elapsedMs);
+        ILogger logger,
+        int layers,
+        int hidden,
+        int vocabulary,
+        long parameters,
+        long bytes,
+        string directory,
+        double elapsedMs);
 
     [LoggerMessage(
         EventId = 3,
         EventName = "AdapterSaved",
         Level = LogLevel.Information,
-        Message = "Saved a LoRA adapter of rank {Rank} on {Projections} projections ({Bytes} bytes) to {Directory} in {ElapsedMs:F0} ms")]
-    public static partial void AdapterSaved(ILogger logger, int rank, int projections, long bytes, string directory, double elapsedMs);
+        Message = "Saved a LoRA adapter of rank {Rank} on {Projections} projections ({Bytes} bytes) "
+            + "to {Directory} in {ElapsedMs:F0} ms")]
+    public static partial void AdapterSaved(
+        ILogger logger, int rank, int projections, long bytes, string directory, double elapsedMs);
 
     [LoggerMessage(
         EventId = 4,
         EventName = "AdapterLoaded",
         Level = LogLevel.Information,
-        Message = "Loaded a LoRA adapter of rank {Rank} on {Projections} projections ({Bytes} bytes) from {Directory} in {ElapsedMs:F0} ms")]
-    public static partial void AdapterLoaded(ILogger logger, int rank, int projections, long bytes, string directory, double elapsedMs);
+        Message = "Loaded a LoRA adapter of rank {Rank} on {Projections} projections ({Bytes} bytes) "
+            + "from {Directory} in {ElapsedMs:F0} ms")]
+    public static partial void AdapterLoaded(
+        ILogger logger, int rank, int projections, long bytes, string directory, double elapsedMs);
 }

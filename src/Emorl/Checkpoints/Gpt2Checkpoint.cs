@@ -100,7 +100,8 @@ public static class Gpt2Checkpoint
     /// <exception cref="FileNotFoundException">A required file is missing.</exception>
     /// <exception cref="InvalidDataException">The configuration or weights do not match a GPT-2 model.</exception>
     /// <exception cref="OperationCanceledException">Cancellation was requested.</exception>
-    public static Gpt2Model LoadModel(string directory, ILogger? logger = null, CancellationToken cancellationToken = default)
+    public static Gpt2Model LoadModel(
+        string directory, ILogger? logger = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         long started = Stopwatch.GetTimestamp();
@@ -137,7 +138,14 @@ public static class Gpt2Checkpoint
             double elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             long bytes = new FileInfo(weightsPath).Length;
             CheckpointLog.ModelLoaded(
-                logger, options.LayerCount, options.HiddenSize, options.VocabularySize, parameters, bytes, directory, elapsedMs);
+                logger,
+                options.LayerCount,
+                options.HiddenSize,
+                options.VocabularySize,
+                parameters,
+                bytes,
+                directory,
+                elapsedMs);
         }
 
         return model;

@@ -114,7 +114,12 @@ public static class SafetensorsFile
     }
 
     private static void ReadTensors(
-        FileStream stream, JsonDocument document, long dataStart, string path, Dictionary<string, Tensor> result, CancellationToken cancellationToken)
+        FileStream stream,
+        JsonDocument document,
+        long dataStart,
+        string path,
+        Dictionary<string, Tensor> result,
+        CancellationToken cancellationToken)
     {
         foreach (var entry in document.RootElement.EnumerateObject().Where(e => e.Name != "__metadata__"))
         {

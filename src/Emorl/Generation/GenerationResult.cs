@@ -5,7 +5,7 @@ namespace Emorl.Generation;
 /// <summary>The responses of one generation call and whether it ran to its end.</summary>
 /// <param name="Responses">
 /// The new tokens of each row, one per prompt in input order, end-of-text excluded. When
-/// <paramref name="IsPartial"/> is true, a row that had not finished holds the tokens picked before
+/// <paramref name="IsPartial"/> is true, a row that had not finished contains the tokens picked before
 /// cancellation, which may be none.
 /// </param>
 /// <param name="Steps">Decoding steps done; each picked one token for every unfinished row.</param>

@@ -29,7 +29,8 @@ public static class ObjectiveModelGeneration
         long? seed = null,
         CancellationToken cancellationToken = default) =>
         DecodingLoop.RequireComplete(
-            model.Generate(prompts, endOfTextId, options, progress: null, seed, logger: null, cancellationToken), cancellationToken);
+            model.Generate(prompts, endOfTextId, options, progress: null, seed, logger: null, cancellationToken),
+            cancellationToken);
 
     /// <summary>
     /// Generates one response per prompt, reporting each decoding step, and returns the tokens
@@ -51,7 +52,7 @@ public static class ObjectiveModelGeneration
     /// </param>
     /// <returns>
     /// The new tokens of each row, end-of-text excluded, and the steps done. After cancellation
-    /// <see cref="GenerationResult.IsPartial"/> is true and each unfinished row holds the tokens
+    /// <see cref="GenerationResult.IsPartial"/> is true and each unfinished row contains the tokens
     /// picked before it, which may be none.
     /// </returns>
     public static GenerationResult Generate(
@@ -70,6 +71,14 @@ public static class ObjectiveModelGeneration
         using var source = new SingleModelSource(model);
         using var generator = seed is null ? null : new Generator((ulong)seed.Value);
         return DecodingLoop.RunAndLog(
-            source, prompts, endOfTextId, options, generator, progress, logger ?? NullLogger.Instance, [1.0], cancellationToken);
+            source,
+            prompts,
+            endOfTextId,
+            options,
+            generator,
+            progress,
+            logger ?? NullLogger.Instance,
+            [1.0],
+            cancellationToken);
     }
 }

@@ -236,7 +236,7 @@ public sealed class EmorlTrainer
     /// </param>
     /// <returns>
     /// The best weights, their score and the whole search history. After cancellation the result is
-    /// partial (<see cref="GridSearchResult.IsPartial"/>): it holds the grid points scored in full
+    /// partial (<see cref="GridSearchResult.IsPartial"/>): it contains the grid points scored in full
     /// and the best of them; the point whose evaluation was interrupted is dropped.
     /// </returns>
     public GridSearchResult SearchWeights(

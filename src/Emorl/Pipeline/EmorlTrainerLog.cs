@@ -51,6 +51,7 @@ internal static partial class EmorlTrainerLog
     [LoggerMessage(
         EventId = 8,
         Level = LogLevel.Information,
-        Message = "Weight search canceled after {Points} points scored: best weights so far ({Weights}), validation mean {Score:F4}")]
+        Message = "Weight search canceled after {Points} points scored: best weights so far ({Weights}), "
+            + "validation mean {Score:F4}")]
     public static partial void SearchCanceled(ILogger logger, int points, IReadOnlyList<double> weights, double score);
 }

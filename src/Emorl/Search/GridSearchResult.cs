@@ -20,7 +20,7 @@ namespace Emorl.Search;
 /// A search stopped by cancellation returns a partial result, with <see cref="IsPartial"/> true:
 /// <see cref="BestWeights"/> and <see cref="BestScore"/> are the best among the visits completed,
 /// <see cref="Evaluations"/>, <see cref="DistinctPoints"/> and <see cref="History"/> count and hold
-/// only those visits, and <see cref="CompletedLevels"/> says how many levels were scored in full.
+/// only those visits, and <see cref="CompletedLevels"/> gives how many levels were scored in full.
 /// </remarks>
 public sealed record GridSearchResult(
     IReadOnlyList<double> BestWeights,
@@ -31,7 +31,7 @@ public sealed record GridSearchResult(
     IReadOnlyList<GridSearchEvaluation> History)
 {
     /// <summary>
-    /// Gets whether cancellation stopped the search before its last level. When true and no visit
+    /// Gets whether cancellation stopped the search before its last grid-point visit. When true and no visit
     /// was completed, <see cref="BestWeights"/> is empty and <see cref="BestScore"/> is negative infinity.
     /// </summary>
     public bool IsPartial { get; init; }

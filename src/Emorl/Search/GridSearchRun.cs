@@ -154,8 +154,8 @@ internal sealed class GridSearchRun
         };
 
     /// <summary>
-    /// Calls the score function; returns false when it stopped because this run's token was
-    /// canceled, so the point is left unscored rather than the search failing.
+    /// Calls the score function. Returns false when the function stopped because this run's token
+    /// was canceled, so the point stays unscored and the search ends without failing.
     /// </summary>
     private bool TryScore(IReadOnlyList<double> weights, out double value)
     {

@@ -124,7 +124,7 @@ public sealed partial class HierarchicalGridSearch
     /// </param>
     /// <returns>
     /// The best point, the counts and the full history. After cancellation the result is partial
-    /// (<see cref="GridSearchResult.IsPartial"/>): it holds the visits completed before the token was
+    /// (<see cref="GridSearchResult.IsPartial"/>): it contains the visits completed before the token was
     /// canceled and the best of them.
     /// </returns>
     /// <exception cref="ArgumentNullException"><paramref name="score"/> is <see langword="null"/>.</exception>
@@ -159,7 +159,7 @@ public sealed partial class HierarchicalGridSearch
     /// </param>
     /// <returns>
     /// The best point, the counts and the full history. After cancellation the result is partial
-    /// (<see cref="GridSearchResult.IsPartial"/>): it holds the visits completed before the token was
+    /// (<see cref="GridSearchResult.IsPartial"/>): it contains the visits completed before the token was
     /// canceled and the best of them. A point whose score function threw
     /// <see cref="OperationCanceledException"/> for this token is not recorded.
     /// </returns>

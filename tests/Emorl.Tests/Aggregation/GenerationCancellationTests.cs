@@ -164,7 +164,7 @@ public sealed class GenerationCancellationTests
     }
 
     [Fact]
-    public void GenerationLogsStepsAtDebugAndCancelAtInformation()
+    public void GenerationEventsHaveExpectedLevels()
     {
         using var fixture = new Fixture();
         var logs = new LogCapture();

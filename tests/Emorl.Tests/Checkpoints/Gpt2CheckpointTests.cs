@@ -31,7 +31,7 @@ public sealed class Gpt2CheckpointTests : IDisposable
     }
 
     [Fact]
-    public void SaveAndLoadLogSizeAndDirectoryAtInformation()
+    public void CheckpointsLogSizeAndFolder()
     {
         var logs = new LogCapture();
         var logger = logs.CreateLogger(typeof(Gpt2Checkpoint).FullName!);

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Threading;
+using Emorl.Generation;
 using Emorl.Pipeline;
 using Microsoft.Extensions.Logging;
 
@@ -145,6 +146,41 @@ public sealed class EmorlTrainerTests
         Assert.Equal(4, search.History.Count);
         Assert.Equal(search.History.Max(e => e.Score), search.BestScore);
         Assert.Equal(2, search.BestWeights.Count);
+    }
+
+    [Fact]
+    public void CanceledEnsembleGenerationReturnsPartialReplies()
+    {
+        var trainer = CreateTrainer(new LengthReward());
+        var tokenizer = new CharacterTokenizer();
+        var template = trainer.CreateTemplate(tokenizer);
+        using var model = trainer.CreateBaseModel(tokenizer);
+        using var ensemble = trainer.TrainObjectives(model, template, s_train, s_validation);
+        double[] weights = [0.6, 0.4];
+        var full = ensemble.Generate(s_validation, weights);
+        using var cancellation = new CancellationTokenSource();
+        var reports = new List<GenerationProgress>();
+        var progress = new SynchronousProgress<GenerationProgress>(p =>
+        {
+            reports.Add(p);
+            if (p.Step == 2)
+            {
+                cancellation.Cancel();
+            }
+        });
+
+        var partial = ensemble.Generate(s_validation, weights, null, progress, cancellation.Token);
+
+        Assert.True(partial.IsPartial);
+        Assert.Equal(2, partial.Steps);
+        Assert.Equal([1, 2], reports.Select(r => r.Step));
+        Assert.Equal(s_validation.Length, partial.Replies.Count);
+        for (int row = 0; row < full.Count; row++)
+        {
+            Assert.StartsWith(partial.Replies[row].TrimEnd(), full[row], StringComparison.Ordinal);
+        }
+
+        Assert.Throws<OperationCanceledException>(() => ensemble.Generate(s_validation, weights, cancellationToken: cancellation.Token));
     }
 
     [Fact]

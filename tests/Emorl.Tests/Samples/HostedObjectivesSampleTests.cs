@@ -72,7 +72,7 @@ public sealed class HostedObjectivesSampleTests
             lock (output)
             {
                 output.AppendLine(line);
-                if (line?.Contains("KScst training of feeling-words", StringComparison.Ordinal) == true)
+                if (line?.Contains(" training of feeling-words on ", StringComparison.Ordinal) == true)
                 {
                     trainingStarted.Set();
                 }
