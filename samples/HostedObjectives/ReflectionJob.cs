@@ -74,9 +74,12 @@ internal sealed partial class ReflectionJob
 
         var validation = split.Validation.Select(r => r.Prompt).ToArray();
         using var ensemble = _trainer.TrainObjectives(
-            baseModel, template, split.Train.Select(r => r.Prompt).ToArray(), validation, cancellationToken: cancellationToken);
-        finished.AddRange(ensemble.TrainingResults.Select((result, k) =>
-            string.Create(CultureInfo.InvariantCulture, $"objective {ensemble.Objectives[k]} ({result.Steps} steps)")));
+            baseModel,
+            template,
+            split.Train.Select(r => r.Prompt).ToArray(),
+            validation,
+            new FinishedObjectives(finished),
+            cancellationToken);
 
         var search = _trainer.SearchWeights(ensemble, validation, cancellationToken: cancellationToken);
         if (search.IsPartial)
@@ -93,6 +96,24 @@ internal sealed partial class ReflectionJob
             .Select(w => new WeightedReplies(w.Label, w.Weights, ensemble.Generate(statements, w.Weights, cancellationToken: cancellationToken)))
             .ToArray();
         return new JobResult(ensemble.Objectives, search.BestWeights, search.BestScore, statements, replies);
+    }
+
+    /// <summary>
+    /// Records each objective whose training finished, as soon as it finishes, so a stop during a
+    /// later objective still reports it.
+    /// </summary>
+    private sealed class FinishedObjectives(List<string> finished) : IProgress<EmorlProgress>
+    {
+        public void Report(EmorlProgress value)
+        {
+            // Training closes each objective's stage with a report of Completed == Total. The last
+            // step's own report can match too, so an objective is added once.
+            string entry = $"objective {value.Name}";
+            if (value.Stage == EmorlStage.ObjectiveTraining && value.IsComplete && !finished.Contains(entry))
+            {
+                finished.Add(entry);
+            }
+        }
     }
 
     /// <summary>Each objective alone, then the searched weights.</summary>
