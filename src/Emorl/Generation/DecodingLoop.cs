@@ -58,21 +58,7 @@ internal static class DecodingLoop
 
             using var stepScope = NewDisposeScope();
             var picked = TokenPicker.Pick(logits, options, generator).data<long>().ToArray();
-            bool allFinished = true;
-            for (int row = 0; row < rows; row++)
-            {
-                if (finished[row] || picked[row] == endOfTextId)
-                {
-                    finishedCount += finished[row] ? 0 : 1;
-                    finished[row] = true;
-                    picked[row] = endOfTextId;
-                    continue;
-                }
-
-                responses[row].Add((int)picked[row]);
-                allFinished = false;
-            }
-
+            bool allFinished = RecordPicks(picked, finished, responses, endOfTextId, ref finishedCount);
             steps = step + 1;
             progress?.Report(new GenerationProgress(steps, options.MaxNewTokens, finishedCount, rows));
             if (allFinished || step == options.MaxNewTokens - 1)
@@ -150,6 +136,32 @@ internal static class DecodingLoop
         }
 
         return result.Responses;
+    }
+
+    /// <summary>
+    /// Appends each unfinished row's picked token to its response, marks rows that picked
+    /// end-of-text as finished, and replaces finished rows' picks with end-of-text (their padding).
+    /// Returns whether every row has finished.
+    /// </summary>
+    private static bool RecordPicks(
+        long[] picked, bool[] finished, List<int>[] responses, int endOfTextId, ref int finishedCount)
+    {
+        bool allFinished = true;
+        for (int row = 0; row < picked.Length; row++)
+        {
+            if (finished[row] || picked[row] == endOfTextId)
+            {
+                finishedCount += finished[row] ? 0 : 1;
+                finished[row] = true;
+                picked[row] = endOfTextId;
+                continue;
+            }
+
+            responses[row].Add((int)picked[row]);
+            allFinished = false;
+        }
+
+        return allFinished;
     }
 
     private static void ValidateTokenIds(IReadOnlyList<IReadOnlyList<int>> prompts, int vocabularySize)
