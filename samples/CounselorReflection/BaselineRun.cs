@@ -117,7 +117,7 @@ internal sealed class BaselineRun
                 + $"final weights ({string.Join(", ", trainer.ObjectiveWeights.Select(w => w.ToString("0.###", CultureInfo.InvariantCulture)))})"));
         }
 
-        Gpt2Checkpoint.SaveAdapter(adapter, Path.Combine(_options.OutputDirectory, "adapters", name));
+        Gpt2Checkpoint.SaveAdapter(adapter, Path.Combine(_options.OutputDirectory, "adapters", name), cancellationToken: _cancellationToken);
         var greedy = GenerationOptions.CreateGreedy(_options.MaxNewTokens);
         int eos = template.Tokenizer.EndOfTextId;
         var test = testEvaluator.Evaluate(p => model.Generate(p, eos, greedy, cancellationToken: _cancellationToken), _cancellationToken);

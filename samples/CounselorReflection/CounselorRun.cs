@@ -197,7 +197,7 @@ internal sealed class CounselorRun
             bar => warmup.Train(model, template, pairs, validation,
                 new SyncProgress<TrainingProgress>(p => bar.Report((p.Step, Invariant($"loss {p.Value:F3}")))), _cancellationToken),
             r => Invariant($"final loss {r.Losses[^1]:F3}"));
-        Gpt2Checkpoint.SaveModel(model, Path.Combine(_options.OutputDirectory, "base"));
+        Gpt2Checkpoint.SaveModel(model, Path.Combine(_options.OutputDirectory, "base"), cancellationToken: _cancellationToken);
         Stage($"Warm-up done in {result.Seconds:F0} s: validation perplexity of reference reflections {result.ValidationPerplexity:F1}");
         return result;
     }
@@ -255,7 +255,7 @@ internal sealed class CounselorRun
                 new SyncProgress<TrainingProgress>(p => bar.Report((p.Step, p.Value is null ? "" : Invariant($"validation {p.Value:F3}")))),
                 _cancellationToken),
             r => Invariant($"{r.Steps} steps") + (r.ValidationScores.Count > 0 ? Invariant($", validation score {r.ValidationScores[^1]:F3}") : ""));
-        Gpt2Checkpoint.SaveAdapter(adapter, Path.Combine(_options.OutputDirectory, "adapters", reward.Name));
+        Gpt2Checkpoint.SaveAdapter(adapter, Path.Combine(_options.OutputDirectory, "adapters", reward.Name), cancellationToken: _cancellationToken);
         Stage($"  {result.Steps} steps, {result.DataPoints} data points, {result.Seconds:F0} s, converged: {result.Converged}");
         // PolicyTrainer validates after every ValidationInterval-th step and after the last budgeted step.
         int[] validationSteps = Enumerable.Range(1, result.Steps)

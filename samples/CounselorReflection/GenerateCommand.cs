@@ -39,10 +39,10 @@ internal static class GenerateCommand
         ITextTokenizer tokenizer = File.Exists(compactVocabulary)
             ? CompactVocabularyTokenizer.Load(compactVocabulary, new Gpt2Tokenizer())
             : Gpt2BpeTokenizer.Load(baseDirectory);
-        using var baseModel = Gpt2Checkpoint.LoadModel(baseDirectory);
+        using var baseModel = Gpt2Checkpoint.LoadModel(baseDirectory, cancellationToken: cancellationToken);
         baseModel.eval();
         var objectives = run.Objectives
-            .Select(name => new LoraObjectiveModel(name, baseModel, Gpt2Checkpoint.LoadAdapter(Path.Combine(options.RunDirectory, "adapters", name), baseModel)))
+            .Select(name => new LoraObjectiveModel(name, baseModel, Gpt2Checkpoint.LoadAdapter(Path.Combine(options.RunDirectory, "adapters", name), baseModel, cancellationToken: cancellationToken)))
             .ToArray();
         try
         {

@@ -1,6 +1,7 @@
 using System;
 using System.Globalization;
 using System.Linq;
+using System.Runtime.InteropServices;
 using HostedObjectives;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -23,6 +24,12 @@ catch (Exception error) when (HostedApp.TryGetConfigurationFailures(error, out v
     return 2;
 }
 
+// The host's console lifetime turns SIGINT and SIGTERM into a stop request and keeps the process
+// alive. These registrations only record which signal arrived, to choose the exit code.
+PosixSignal? stopSignal = null;
+using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => stopSignal ??= context.Signal);
+using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => stopSignal ??= context.Signal);
+
 using (host)
 {
     var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
@@ -32,10 +39,12 @@ using (host)
         Print(result);
         return 0;
     }
-    catch (OperationCanceledException)
+    catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
     {
-        Console.Error.WriteLine("Cancelled.");
-        return 130;
+        // 128 + signal number, as shells report a process ended by that signal: 130 for SIGINT, 143 for SIGTERM.
+        int exitCode = stopSignal == PosixSignal.SIGTERM ? 143 : 130;
+        Console.Error.WriteLine($"Stopped by {stopSignal?.ToString() ?? "a stop request"}; exit code {exitCode}.");
+        return exitCode;
     }
     finally
     {

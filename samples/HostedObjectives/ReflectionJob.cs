@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using System.Threading;
 using Emorl.Data;
@@ -36,7 +37,25 @@ internal sealed partial class ReflectionJob
         _logger = logger;
     }
 
+    /// <summary>Runs every stage, and stops between steps once <paramref name="cancellationToken"/> is canceled.</summary>
+    /// <exception cref="OperationCanceledException">
+    /// The token was canceled. The stages finished before it are logged first.
+    /// </exception>
     public JobResult Run(CancellationToken cancellationToken)
+    {
+        var finished = new List<string>();
+        try
+        {
+            return RunStages(finished, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            LogStopped(_logger, finished.Count == 0 ? "nothing" : string.Join("; ", finished));
+            throw;
+        }
+    }
+
+    private JobResult RunStages(List<string> finished, CancellationToken cancellationToken)
     {
         using var stream = typeof(ReflectionJob).Assembly.GetManifestResourceStream("HostedObjectives.reflections.csv")
             ?? throw new InvalidOperationException("The embedded reflections.csv is missing; rebuild the sample.");
@@ -50,18 +69,51 @@ internal sealed partial class ReflectionJob
             new Gpt2Tokenizer(), pairs.SelectMany(p => new[] { p.Statement, p.Response }), cancellationToken: cancellationToken);
         var template = _trainer.CreateTemplate(tokenizer);
         using var baseModel = _trainer.CreateBaseModel(tokenizer);
-        _trainer.WarmUp(baseModel, template, pairs, validationPairs, cancellationToken: cancellationToken);
+        var warmup = _trainer.WarmUp(baseModel, template, pairs, validationPairs, cancellationToken: cancellationToken);
+        finished.Add(string.Create(CultureInfo.InvariantCulture, $"warm-up ({warmup.Steps} steps)"));
 
         var validation = split.Validation.Select(r => r.Prompt).ToArray();
         using var ensemble = _trainer.TrainObjectives(
-            baseModel, template, split.Train.Select(r => r.Prompt).ToArray(), validation, cancellationToken: cancellationToken);
-        var search = _trainer.SearchWeights(ensemble, validation, cancellationToken: cancellationToken);
+            baseModel,
+            template,
+            split.Train.Select(r => r.Prompt).ToArray(),
+            validation,
+            new FinishedObjectives(finished),
+            cancellationToken);
 
+        var search = _trainer.SearchWeights(ensemble, validation, cancellationToken: cancellationToken);
+        if (search.IsPartial)
+        {
+            // A canceled search returns the points it scored. The job reports them but does not generate with them.
+            finished.Add(string.Create(
+                CultureInfo.InvariantCulture, $"weight search stopped after {search.Evaluations} grid-point visits"));
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
+        finished.Add(string.Create(CultureInfo.InvariantCulture, $"weight search ({search.Evaluations} grid-point visits)"));
         var statements = split.Test.Take(3).Select(r => r.Prompt).ToArray();
         var replies = WeightVectors(ensemble.Objectives, search.BestWeights)
             .Select(w => new WeightedReplies(w.Label, w.Weights, ensemble.Generate(statements, w.Weights, cancellationToken: cancellationToken)))
             .ToArray();
         return new JobResult(ensemble.Objectives, search.BestWeights, search.BestScore, statements, replies);
+    }
+
+    /// <summary>
+    /// Records each objective whose training finished, as soon as it finishes, so a stop during a
+    /// later objective still reports it.
+    /// </summary>
+    private sealed class FinishedObjectives(List<string> finished) : IProgress<EmorlProgress>
+    {
+        public void Report(EmorlProgress value)
+        {
+            // Training closes each objective's stage with a report of Completed == Total. The last
+            // step's own report can match too, so an objective is added once.
+            string entry = $"objective {value.Name}";
+            if (value.Stage == EmorlStage.ObjectiveTraining && value.IsComplete && !finished.Contains(entry))
+            {
+                finished.Add(entry);
+            }
+        }
     }
 
     /// <summary>Each objective alone, then the searched weights.</summary>
@@ -77,4 +129,7 @@ internal sealed partial class ReflectionJob
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Data: {Train}/{Validation}/{Test} statements (train/validation/test), {Pairs} warm-up pairs")]
     private static partial void LogData(ILogger logger, int train, int validation, int test, int pairs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stopped on request after the current step; finished: {Finished}")]
+    private static partial void LogStopped(ILogger logger, string finished);
 }

@@ -6,6 +6,8 @@ using System.Threading;
 using Emorl.Generation;
 using Emorl.Models;
 using Emorl.Objectives;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using static TorchSharp.torch;
 
 namespace Emorl.Aggregation;
@@ -24,6 +26,7 @@ namespace Emorl.Aggregation;
 public sealed class HiddenStateAggregator
 {
     private readonly LockstepModels _ensemble;
+    private readonly ILogger _logger;
 
     /// <summary>Creates an aggregator over models that share one base model.</summary>
     /// <param name="models">The K objective models, K ≥ 1, in weight order.</param>
@@ -31,10 +34,17 @@ public sealed class HiddenStateAggregator
     /// Whether to run LoRA objective models of equal rank as one stacked batch through the shared
     /// base (default true). Other models always run one pass each.
     /// </param>
+    /// <param name="logger">
+    /// Logs the models (debug), each generation's step count and time (debug) and cancellations
+    /// (information), or null for none. It never logs tokens or text.
+    /// </param>
     /// <exception cref="ArgumentException">The list is empty or the models do not share one base.</exception>
-    public HiddenStateAggregator(IReadOnlyList<IObjectiveModel> models, bool batchAdapters = true)
+    public HiddenStateAggregator(
+        IReadOnlyList<IObjectiveModel> models, bool batchAdapters = true, ILogger<HiddenStateAggregator>? logger = null)
     {
         _ensemble = new LockstepModels(models, batchAdapters);
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        AggregationLog.Created(_logger, _ensemble.Count, _ensemble.Objectives, _ensemble.BatchesAdapters);
     }
 
     /// <summary>
@@ -58,11 +68,43 @@ public sealed class HiddenStateAggregator
     /// <param name="cancellationToken">Checked before each new token.</param>
     /// <returns>The new tokens of each row, end-of-text excluded.</returns>
     /// <exception cref="ArgumentException">The weights have the wrong length or a negative or non-finite value.</exception>
+    /// <exception cref="OperationCanceledException">Cancellation was requested before decoding finished.</exception>
     public IReadOnlyList<int[]> Generate(
         IReadOnlyList<IReadOnlyList<int>> prompts,
         IReadOnlyList<double> weights,
         int endOfTextId,
         GenerationOptions options,
+        long? seed = null,
+        CancellationToken cancellationToken = default) =>
+        DecodingLoop.RequireComplete(
+            Generate(prompts, weights, endOfTextId, options, progress: null, seed, cancellationToken), cancellationToken);
+
+    /// <summary>
+    /// Generates one response per prompt with the given weights, reporting each decoding step, and
+    /// returns the tokens picked so far when cancellation is requested.
+    /// </summary>
+    /// <param name="prompts">Prompt token ids, each non-empty.</param>
+    /// <param name="weights">K finite non-negative weights; they need not sum to 1.</param>
+    /// <param name="endOfTextId">The id that ends a response; also used for padding.</param>
+    /// <param name="options">Greedy or sampling settings.</param>
+    /// <param name="progress">Receives the step count after each decoding step, on the calling thread, or null.</param>
+    /// <param name="seed">Seed for sampling, or null to use the global generator.</param>
+    /// <param name="cancellationToken">
+    /// Checked before each decoding step. Once it is canceled, no further token is picked and the
+    /// method returns normally.
+    /// </param>
+    /// <returns>
+    /// The new tokens of each row, end-of-text excluded, and the steps done. After cancellation
+    /// <see cref="GenerationResult.IsPartial"/> is true and each unfinished row contains the tokens
+    /// picked before it, which may be none.
+    /// </returns>
+    /// <exception cref="ArgumentException">The weights have the wrong length or a negative or non-finite value.</exception>
+    public GenerationResult Generate(
+        IReadOnlyList<IReadOnlyList<int>> prompts,
+        IReadOnlyList<double> weights,
+        int endOfTextId,
+        GenerationOptions options,
+        IProgress<GenerationProgress>? progress,
         long? seed = null,
         CancellationToken cancellationToken = default)
     {
@@ -71,7 +113,8 @@ public sealed class HiddenStateAggregator
         _ensemble.ValidateWeights(weights);
         using var source = new Source(_ensemble, weights);
         using var generator = seed is null ? null : new Generator((ulong)seed.Value);
-        return DecodingLoop.Run(source, prompts, endOfTextId, options, generator, cancellationToken);
+        return DecodingLoop.RunAndLog(
+            source, prompts, endOfTextId, options, generator, progress, _logger, weights, cancellationToken);
     }
 
     /// <summary>Computes Σ_k w_k · h_k for given hidden states, the aggregation's core operation.</summary>

@@ -5,6 +5,8 @@ using System.Threading;
 using Emorl.Generation;
 using Emorl.Models;
 using Emorl.Objectives;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using static TorchSharp.torch;
 
 namespace Emorl.Aggregation;
@@ -22,14 +24,22 @@ namespace Emorl.Aggregation;
 public sealed class LogitsAggregator
 {
     private readonly LockstepModels _ensemble;
+    private readonly ILogger _logger;
 
     /// <summary>Creates an aggregator over models that share one base model.</summary>
     /// <param name="models">The K objective models, K ≥ 1, in weight order.</param>
     /// <param name="batchAdapters">Whether to stack LoRA adapters of equal rank into one base pass (default true).</param>
+    /// <param name="logger">
+    /// Logs the models (debug), each generation's step count and time (debug) and cancellations
+    /// (information), or null for none. It never logs tokens or text.
+    /// </param>
     /// <exception cref="ArgumentException">The list is empty or the models do not share one base.</exception>
-    public LogitsAggregator(IReadOnlyList<IObjectiveModel> models, bool batchAdapters = true)
+    public LogitsAggregator(
+        IReadOnlyList<IObjectiveModel> models, bool batchAdapters = true, ILogger<LogitsAggregator>? logger = null)
     {
         _ensemble = new LockstepModels(models, batchAdapters);
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        AggregationLog.Created(_logger, _ensemble.Count, _ensemble.Objectives, _ensemble.BatchesAdapters);
     }
 
     /// <summary>Gets the number of aggregated models, K.</summary>
@@ -44,11 +54,43 @@ public sealed class LogitsAggregator
     /// <param name="cancellationToken">Checked before each new token.</param>
     /// <returns>The new tokens of each row, end-of-text excluded.</returns>
     /// <exception cref="ArgumentException">The weights have the wrong length, a negative or non-finite value, or are all zero.</exception>
+    /// <exception cref="OperationCanceledException">Cancellation was requested before decoding finished.</exception>
     public IReadOnlyList<int[]> Generate(
         IReadOnlyList<IReadOnlyList<int>> prompts,
         IReadOnlyList<double> weights,
         int endOfTextId,
         GenerationOptions options,
+        long? seed = null,
+        CancellationToken cancellationToken = default) =>
+        DecodingLoop.RequireComplete(
+            Generate(prompts, weights, endOfTextId, options, progress: null, seed, cancellationToken), cancellationToken);
+
+    /// <summary>
+    /// Generates one response per prompt from the weighted mixture of the models' distributions,
+    /// reporting each decoding step, and returns the tokens picked so far when cancellation is requested.
+    /// </summary>
+    /// <param name="prompts">Prompt token ids, each non-empty.</param>
+    /// <param name="weights">K finite non-negative weights, not all zero.</param>
+    /// <param name="endOfTextId">The id that ends a response; also used for padding.</param>
+    /// <param name="options">Greedy or sampling settings; temperature and top-k/top-p act on the mixture's log-probabilities.</param>
+    /// <param name="progress">Receives the step count after each decoding step, on the calling thread, or null.</param>
+    /// <param name="seed">Seed for sampling, or null to use the global generator.</param>
+    /// <param name="cancellationToken">
+    /// Checked before each decoding step. Once it is canceled, no further token is picked and the
+    /// method returns normally.
+    /// </param>
+    /// <returns>
+    /// The new tokens of each row, end-of-text excluded, and the steps done. After cancellation
+    /// <see cref="GenerationResult.IsPartial"/> is true and each unfinished row contains the tokens
+    /// picked before it, which may be none.
+    /// </returns>
+    /// <exception cref="ArgumentException">The weights have the wrong length, a negative or non-finite value, or are all zero.</exception>
+    public GenerationResult Generate(
+        IReadOnlyList<IReadOnlyList<int>> prompts,
+        IReadOnlyList<double> weights,
+        int endOfTextId,
+        GenerationOptions options,
+        IProgress<GenerationProgress>? progress,
         long? seed = null,
         CancellationToken cancellationToken = default)
     {
@@ -65,7 +107,8 @@ public sealed class LogitsAggregator
 
         using var source = new Source(_ensemble, weights.Select(w => w / total).ToArray());
         using var generator = seed is null ? null : new Generator((ulong)seed.Value);
-        return DecodingLoop.Run(source, prompts, endOfTextId, options, generator, cancellationToken);
+        return DecodingLoop.RunAndLog(
+            source, prompts, endOfTextId, options, generator, progress, _logger, weights, cancellationToken);
     }
 
     /// <summary>Returns log Σ_k w_k · softmax(H(h_k)) for normalised weights.</summary>

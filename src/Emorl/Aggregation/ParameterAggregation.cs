@@ -1,11 +1,14 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Globalization;
 using System.Linq;
 using System.Threading;
 using Emorl.Generation;
 using Emorl.Models;
 using Emorl.Objectives;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using static TorchSharp.torch;
 
 namespace Emorl.Aggregation;
@@ -27,14 +30,20 @@ public sealed class ParameterAggregation : IDisposable
 {
     private readonly Gpt2Model _baseModel;
     private readonly LoraAdapter[] _adapters;
+    private readonly ILogger _logger;
     private Gpt2Model? _merged;
     private double[]? _mergedWeights;
 
     /// <summary>Creates an aggregation over adapters trained on <paramref name="baseModel"/>.</summary>
     /// <param name="baseModel">The shared base model; not owned and never changed.</param>
     /// <param name="adapters">The K adapters, K ≥ 1, in weight order; not owned.</param>
+    /// <param name="logger">
+    /// Logs each merge with its weights and time (debug), each generation's step count and time
+    /// (debug) and cancellations (information), or null for none. It never logs tokens or text.
+    /// </param>
     /// <exception cref="ArgumentException">The list is empty, or an adapter does not fit the base model.</exception>
-    public ParameterAggregation(Gpt2Model baseModel, IReadOnlyList<LoraAdapter> adapters)
+    public ParameterAggregation(
+        Gpt2Model baseModel, IReadOnlyList<LoraAdapter> adapters, ILogger<ParameterAggregation>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(baseModel);
         ArgumentNullException.ThrowIfNull(adapters);
@@ -63,6 +72,7 @@ public sealed class ParameterAggregation : IDisposable
 
         _baseModel = baseModel;
         _adapters = adapters.ToArray();
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
 
     /// <summary>Gets K, the number of merged adapters.</summary>
@@ -78,8 +88,7 @@ public sealed class ParameterAggregation : IDisposable
         var merged = new Gpt2Model(_baseModel.Options, seed: 0);
         try
         {
-            CopyBase(merged);
-            AddUpdates(merged, weights);
+            MergeInto(merged, weights);
         }
         catch
         {
@@ -87,8 +96,6 @@ public sealed class ParameterAggregation : IDisposable
             throw;
         }
 
-        merged.eval();
-        merged.SetFrozen(true);
         return merged;
     }
 
@@ -100,12 +107,44 @@ public sealed class ParameterAggregation : IDisposable
     /// <param name="seed">Seed for sampling, or null to use the global generator.</param>
     /// <param name="cancellationToken">Checked before each new token.</param>
     /// <returns>The new tokens of each row, end-of-text excluded.</returns>
+    /// <exception cref="OperationCanceledException">Cancellation was requested before decoding finished.</exception>
     /// <remarks>One merged copy is kept and merged again only when the weights change, so a weight search costs one merge per point.</remarks>
     public IReadOnlyList<int[]> Generate(
         IReadOnlyList<IReadOnlyList<int>> prompts,
         IReadOnlyList<double> weights,
         int endOfTextId,
         GenerationOptions options,
+        long? seed = null,
+        CancellationToken cancellationToken = default) =>
+        DecodingLoop.RequireComplete(
+            Generate(prompts, weights, endOfTextId, options, progress: null, seed, cancellationToken), cancellationToken);
+
+    /// <summary>
+    /// Generates one response per prompt with the model merged from <paramref name="weights"/>,
+    /// reporting each decoding step, and returns the tokens picked so far when cancellation is requested.
+    /// </summary>
+    /// <param name="prompts">Prompt token ids, each non-empty.</param>
+    /// <param name="weights">K finite weights.</param>
+    /// <param name="endOfTextId">The id that ends a response; also used for padding.</param>
+    /// <param name="options">Greedy or sampling settings.</param>
+    /// <param name="progress">Receives the step count after each decoding step, on the calling thread, or null.</param>
+    /// <param name="seed">Seed for sampling, or null to use the global generator.</param>
+    /// <param name="cancellationToken">
+    /// Checked before each decoding step. Once it is canceled, no further token is picked and the
+    /// method returns normally.
+    /// </param>
+    /// <returns>
+    /// The new tokens of each row, end-of-text excluded, and the steps done. After cancellation
+    /// <see cref="GenerationResult.IsPartial"/> is true and each unfinished row contains the tokens
+    /// picked before it, which may be none.
+    /// </returns>
+    /// <remarks>One merged copy is kept and merged again only when the weights change, so a weight search costs one merge per point.</remarks>
+    public GenerationResult Generate(
+        IReadOnlyList<IReadOnlyList<int>> prompts,
+        IReadOnlyList<double> weights,
+        int endOfTextId,
+        GenerationOptions options,
+        IProgress<GenerationProgress>? progress,
         long? seed = null,
         CancellationToken cancellationToken = default)
     {
@@ -115,15 +154,15 @@ public sealed class ParameterAggregation : IDisposable
         if (_merged is null || _mergedWeights is null || !_mergedWeights.SequenceEqual(weights))
         {
             _merged ??= new Gpt2Model(_baseModel.Options, seed: 0);
-            CopyBase(_merged);
-            AddUpdates(_merged, weights);
-            _merged.eval();
-            _merged.SetFrozen(true);
+            MergeInto(_merged, weights);
             _mergedWeights = weights.ToArray();
         }
 
         using var model = new LoraObjectiveModel("parameters", _merged, null);
-        return model.Generate(prompts, endOfTextId, options, seed, cancellationToken);
+        using var source = new SingleModelSource(model);
+        using var generator = seed is null ? null : new Generator((ulong)seed.Value);
+        return DecodingLoop.RunAndLog(
+            source, prompts, endOfTextId, options, generator, progress, _logger, weights, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -132,6 +171,18 @@ public sealed class ParameterAggregation : IDisposable
         _merged?.Dispose();
         _merged = null;
         _mergedWeights = null;
+    }
+
+    /// <summary>Overwrites <paramref name="target"/> with the base weights plus the weighted updates and freezes it.</summary>
+    private void MergeInto(Gpt2Model target, IReadOnlyList<double> weights)
+    {
+        long started = Stopwatch.GetTimestamp();
+        CopyBase(target);
+        int projections = AddUpdates(target, weights);
+        target.eval();
+        target.SetFrozen(true);
+        double elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        AggregationLog.Merged(_logger, _adapters.Length, projections, weights, elapsedMs);
     }
 
     private void CopyBase(Gpt2Model target)
@@ -144,9 +195,11 @@ public sealed class ParameterAggregation : IDisposable
         }
     }
 
-    private void AddUpdates(Gpt2Model target, IReadOnlyList<double> weights)
+    /// <summary>Adds the weighted low-rank updates; returns how many projections changed.</summary>
+    private int AddUpdates(Gpt2Model target, IReadOnlyList<double> weights)
     {
         using var noGrad = no_grad();
+        var changed = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (path, weight) in target.ProjectionWeights())
         {
             for (int k = 0; k < _adapters.Length; k++)
@@ -159,8 +212,11 @@ public sealed class ParameterAggregation : IDisposable
                 using var product = matmul(b, a);                                           // [out, in]
                 using var update = product.t().mul(weights[k] * _adapters[k].Options.Scale);   // [in, out]
                 weight.add_(update);
+                changed.Add(path);
             }
         }
+
+        return changed.Count;
     }
 
     private void ValidateWeights(IReadOnlyList<double> weights)

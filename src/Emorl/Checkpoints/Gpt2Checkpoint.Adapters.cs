@@ -1,8 +1,10 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Text.RegularExpressions;
+using System.Threading;
 using Emorl.Models;
 using Microsoft.Extensions.Logging;
 using static TorchSharp.torch;
@@ -31,36 +33,58 @@ public static partial class Gpt2Checkpoint
     /// <param name="baseModelNameOrPath">
     /// The base model's Hugging Face name or path, stored as <c>base_model_name_or_path</c>; null (default) stores null.
     /// </param>
-    public static void SaveAdapter(LoraAdapter adapter, string directory, string? baseModelNameOrPath = null)
+    /// <param name="logger">Logs the rank, file size and time at Information, or null for none.</param>
+    /// <param name="cancellationToken">Checked between tensors. A canceled save leaves the previous directory unchanged.</param>
+    /// <exception cref="OperationCanceledException">Cancellation was requested.</exception>
+    public static void SaveAdapter(
+        LoraAdapter adapter,
+        string directory,
+        string? baseModelNameOrPath = null,
+        ILogger? logger = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(adapter);
         ArgumentException.ThrowIfNullOrEmpty(directory);
-        CheckpointDirectory.Save(directory, staging => WriteAdapter(adapter, staging, baseModelNameOrPath));
+        long started = Stopwatch.GetTimestamp();
+        CheckpointDirectory.Save(directory, staging => WriteAdapter(adapter, staging, baseModelNameOrPath, cancellationToken));
+        if (logger is not null && logger.IsEnabled(LogLevel.Information))
+        {
+            long bytes = new FileInfo(Path.Combine(directory, AdapterFileName)).Length;
+            int projections = adapter.Targets.Count;
+            double elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            CheckpointLog.AdapterSaved(logger, adapter.Options.Rank, projections, bytes, directory, elapsedMs);
+        }
     }
 
-    private static void WriteAdapter(LoraAdapter adapter, string directory, string? baseModelNameOrPath)
+    private static void WriteAdapter(LoraAdapter adapter, string directory, string? baseModelNameOrPath, CancellationToken cancellationToken)
     {
         var config = PeftAdapterConfig.Write(adapter.Options, TargetModules(adapter.Targets), baseModelNameOrPath);
         AtomicFile.WriteAllText(Path.Combine(directory, AdapterConfigFileName), config.ToJsonString(s_indented));
         SafetensorsFile.Write(
             Path.Combine(directory, AdapterFileName),
             adapter.NamedFactors().Select(f => (AdapterPrefix + f.Name, f.Value)),
-            new Dictionary<string, string> { ["format"] = "pt" });
+            new Dictionary<string, string> { ["format"] = "pt" },
+            cancellationToken);
     }
 
     /// <summary>Loads a PEFT LoRA adapter for a GPT-2 model and checks it against that model.</summary>
     /// <param name="directory">The adapter directory, written by <see cref="SaveAdapter"/> or by PEFT's <c>save_pretrained</c>.</param>
     /// <param name="model">The base model the adapter was trained on.</param>
-    /// <param name="logger">Receives a Debug message when the directory has no checkpoint manifest; null for none.</param>
+    /// <param name="logger">
+    /// Logs the rank, file size and time at Information, and a missing checkpoint manifest at Debug; null for none.
+    /// </param>
+    /// <param name="cancellationToken">Checked between tensors while reading.</param>
     /// <returns>The adapter with float32 factors; the caller owns it.</returns>
     /// <exception cref="FileNotFoundException">adapter_config.json or both weights files are missing.</exception>
     /// <exception cref="InvalidDataException">
     /// The configuration uses a PEFT option this library does not run, or the weights do not fit the model
     /// (the message lists every unexpected key and wrong shape).
     /// </exception>
-    public static LoraAdapter LoadAdapter(string directory, Gpt2Model model, ILogger? logger = null)
+    /// <exception cref="OperationCanceledException">Cancellation was requested.</exception>
+    public static LoraAdapter LoadAdapter(string directory, Gpt2Model model, ILogger? logger = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
+        long started = Stopwatch.GetTimestamp();
         ArgumentNullException.ThrowIfNull(model);
         CheckpointManifest.VerifyDirectory(directory, logger);
         var options = PeftAdapterConfig.Read(Path.Combine(directory, AdapterConfigFileName));
@@ -91,16 +115,27 @@ public static partial class Gpt2Checkpoint
                 (problems.Count > 0 ? string.Join("; ", problems) : "no LoRA factors found"));
         }
 
-        return ReadFactors(reader, options, keys);
+        var adapter = ReadFactors(reader, options, keys, cancellationToken);
+        if (logger is not null && logger.IsEnabled(LogLevel.Information))
+        {
+            long bytes = new FileInfo(reader.Path).Length;
+            int projections = adapter.Targets.Count;
+            double elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            CheckpointLog.AdapterLoaded(logger, options.Rank, projections, bytes, directory, elapsedMs);
+        }
+
+        return adapter;
     }
 
-    private static LoraAdapter ReadFactors(IStateDictReader reader, LoraOptions options, Dictionary<(string Path, char Factor), string> keys)
+    private static LoraAdapter ReadFactors(
+        IStateDictReader reader, LoraOptions options, Dictionary<(string Path, char Factor), string> keys, CancellationToken cancellationToken)
     {
         var factors = new Dictionary<string, (Tensor A, Tensor B)>(StringComparer.Ordinal);
         try
         {
             foreach (var path in keys.Keys.Select(k => k.Path).Distinct(StringComparer.Ordinal))
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 factors[path] = (reader.ReadTensor(keys[(path, 'A')]), reader.ReadTensor(keys[(path, 'B')]));
             }
 

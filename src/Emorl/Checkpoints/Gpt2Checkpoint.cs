@@ -1,9 +1,11 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using System.Threading;
 using Emorl.Models;
 using Microsoft.Extensions.Logging;
 using static TorchSharp.torch;
@@ -54,34 +56,52 @@ public static partial class Gpt2Checkpoint
     /// (see <see cref="CheckpointManifest"/>), so a crash leaves the previous checkpoint intact;
     /// other files in it are kept.
     /// </param>
-    public static void SaveModel(Gpt2Model model, string directory)
+    /// <param name="logger">Logs the parameter count, file size and time at Information, or null for none.</param>
+    /// <param name="cancellationToken">Checked between tensors. A canceled save leaves the previous directory unchanged.</param>
+    /// <exception cref="OperationCanceledException">Cancellation was requested.</exception>
+    public static void SaveModel(
+        Gpt2Model model, string directory, ILogger? logger = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrEmpty(directory);
-        CheckpointDirectory.Save(directory, staging => WriteModel(model, staging));
+        long started = Stopwatch.GetTimestamp();
+        CheckpointDirectory.Save(directory, staging => WriteModel(model, staging, cancellationToken));
+        if (logger is not null && logger.IsEnabled(LogLevel.Information))
+        {
+            long parameters = model.parameters().Sum(p => p.numel());
+            long bytes = new FileInfo(Path.Combine(directory, ModelFileName)).Length;
+            double elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            CheckpointLog.ModelSaved(logger, parameters, bytes, directory, elapsedMs);
+        }
     }
 
-    private static void WriteModel(Gpt2Model model, string directory)
+    private static void WriteModel(Gpt2Model model, string directory, CancellationToken cancellationToken)
     {
         AtomicFile.WriteAllText(Path.Combine(directory, ConfigFileName), Gpt2Config.Write(model.Options).ToJsonString(s_indented));
         SafetensorsFile.Write(
             Path.Combine(directory, ModelFileName),
             model.named_parameters().Select(p => (ModelPrefix + p.name, (Tensor)p.parameter)),
-            new Dictionary<string, string> { ["format"] = "pt" });
+            new Dictionary<string, string> { ["format"] = "pt" },
+            cancellationToken);
     }
 
     /// <summary>Loads a GPT-2 model from a Hugging Face checkpoint directory or one written by <see cref="SaveModel"/>.</summary>
     /// <param name="directory">The model directory.</param>
-    /// <param name="logger">Receives a Debug message when the directory has no checkpoint manifest; null for none.</param>
+    /// <param name="logger">
+    /// Logs the model's shape, file size and time at Information, and a missing checkpoint manifest at Debug; null for none.
+    /// </param>
+    /// <param name="cancellationToken">Checked between tensors while reading.</param>
     /// <returns>The model in evaluation mode, with float32 weights on the CPU; the caller owns it.</returns>
     /// <exception cref="FileNotFoundException">config.json or both weights files are missing.</exception>
     /// <exception cref="InvalidDataException">
     /// The configuration describes an architecture this library does not run, or the weights miss,
     /// add or misshape a tensor (the message lists each), or a file is truncated or damaged.
     /// </exception>
-    public static Gpt2Model LoadModel(string directory, ILogger? logger = null)
+    /// <exception cref="OperationCanceledException">Cancellation was requested.</exception>
+    public static Gpt2Model LoadModel(string directory, ILogger? logger = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
+        long started = Stopwatch.GetTimestamp();
         CheckpointManifest.VerifyDirectory(directory, logger);
         var options = Gpt2Config.Read(Path.Combine(directory, ConfigFileName));
         using var reader = OpenModelWeights(directory);
@@ -91,7 +111,7 @@ public static partial class Gpt2Checkpoint
             var targets = model.named_parameters().Select(p => (p.name, (Tensor)p.parameter)).ToList();
             var keys = MapModelKeys(reader);
             CheckStrict(reader.Path, targets, keys, name => reader.Shapes[keys[name]]);
-            CopyTensors(reader, targets, keys);
+            CopyTensors(reader, targets, keys, cancellationToken);
         }
         catch
         {
@@ -100,6 +120,14 @@ public static partial class Gpt2Checkpoint
         }
 
         model.eval();
+        if (logger is not null && logger.IsEnabled(LogLevel.Information))
+        {
+            long parameters = model.parameters().Sum(p => p.numel());
+            long bytes = new FileInfo(reader.Path).Length;
+            double elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            CheckpointLog.ModelLoaded(logger, options.LayerCount, options.HiddenSize, options.VocabularySize, parameters, bytes, directory, elapsedMs);
+        }
+
         return model;
     }
 
@@ -172,11 +200,13 @@ public static partial class Gpt2Checkpoint
         }
     }
 
-    private static void CopyTensors(IStateDictReader reader, IReadOnlyList<(string Name, Tensor Value)> targets, Dictionary<string, string> keys)
+    private static void CopyTensors(
+        IStateDictReader reader, IReadOnlyList<(string Name, Tensor Value)> targets, Dictionary<string, string> keys, CancellationToken cancellationToken)
     {
         using var noGrad = no_grad();
         foreach (var (name, target) in targets)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             // One stored tensor at a time, so peak memory is the model plus its largest tensor.
             using var stored = reader.ReadTensor(keys[name]);
             if (!is_floating_point(stored))

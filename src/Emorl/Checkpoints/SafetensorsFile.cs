@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
+using System.Threading;
 using static TorchSharp.torch;
 
 namespace Emorl.Checkpoints;
@@ -23,12 +24,21 @@ public static class SafetensorsFile
     /// <param name="path">The file to create or replace.</param>
     /// <param name="tensors">Name and tensor pairs; any device, any of the supported element types.</param>
     /// <param name="metadata">Optional string metadata stored under <c>__metadata__</c>.</param>
+    /// <param name="cancellationToken">
+    /// Checked before each tensor is copied and before each is written. A canceled write leaves any
+    /// existing file unchanged.
+    /// </param>
     /// <exception cref="ArgumentException">A name repeats, or a tensor's element type has no safetensors dtype.</exception>
-    public static void Write(string path, IEnumerable<(string Name, Tensor Value)> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    /// <exception cref="OperationCanceledException">Cancellation was requested.</exception>
+    public static void Write(
+        string path,
+        IEnumerable<(string Name, Tensor Value)> tensors,
+        IReadOnlyDictionary<string, string>? metadata = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(tensors);
-        var write = Serialize(tensors, metadata);
+        var write = Serialize(tensors, metadata, cancellationToken);
         AtomicFile.Write(path, write);
     }
 
@@ -37,7 +47,10 @@ public static class SafetensorsFile
     /// as a safetensors file to a stream, so the tensors may change or be disposed before the file is written.
     /// </summary>
     /// <exception cref="ArgumentException">A name repeats, or a tensor's element type has no safetensors dtype.</exception>
-    internal static Action<Stream> Serialize(IEnumerable<(string Name, Tensor Value)> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    internal static Action<Stream> Serialize(
+        IEnumerable<(string Name, Tensor Value)> tensors,
+        IReadOnlyDictionary<string, string>? metadata = null,
+        CancellationToken cancellationToken = default)
     {
         var entries = tensors.OrderBy(t => t.Name, StringComparer.Ordinal).ToList();
         var repeated = entries.GroupBy(e => e.Name, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToArray();
@@ -56,6 +69,7 @@ public static class SafetensorsFile
         var blobs = new List<byte[]>(entries.Count);
         foreach (var (name, value) in entries)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var (dtype, _) = SafetensorsDtypes.FromScalarType(value.dtype, name);
             using var cpu = value.detach().cpu().contiguous();
             byte[] data = cpu.bytes.ToArray();
@@ -73,6 +87,7 @@ public static class SafetensorsFile
             stream.Write(Enumerable.Repeat((byte)' ', padding).ToArray());
             foreach (byte[] data in blobs)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 stream.Write(data);
             }
         };
@@ -82,7 +97,15 @@ public static class SafetensorsFile
     /// <param name="path">The file.</param>
     /// <returns>CPU tensors by name; the caller owns them.</returns>
     /// <exception cref="InvalidDataException">The file is truncated, its header is invalid, or a dtype is unsupported.</exception>
-    public static Dictionary<string, Tensor> Read(string path)
+    public static Dictionary<string, Tensor> Read(string path) => Read(path, CancellationToken.None);
+
+    /// <summary>Reads every tensor of a safetensors file, checking for cancellation between tensors.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="cancellationToken">Checked before each tensor; tensors read before cancellation are disposed.</param>
+    /// <returns>CPU tensors by name, each in its stored element type; the caller owns them.</returns>
+    /// <exception cref="InvalidDataException">The file is truncated, its header is invalid, or a dtype is unsupported.</exception>
+    /// <exception cref="OperationCanceledException">Cancellation was requested.</exception>
+    public static Dictionary<string, Tensor> Read(string path, CancellationToken cancellationToken)
     {
         using var reader = SafetensorsReader.Open(path);
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
@@ -90,6 +113,7 @@ public static class SafetensorsFile
         {
             foreach (string name in reader.Tensors.Keys)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 result[name] = reader.ReadTensor(name);
             }
         }

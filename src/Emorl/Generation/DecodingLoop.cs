@@ -1,6 +1,9 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
 using System.Threading;
+using Microsoft.Extensions.Logging;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -12,13 +15,18 @@ namespace Emorl.Generation;
 /// </summary>
 internal static class DecodingLoop
 {
-    /// <summary>Generates responses; each row stops at its own end-of-text, which is not returned.</summary>
-    public static IReadOnlyList<int[]> Run(
+    /// <summary>
+    /// Generates responses; each row stops at its own end-of-text, which is not returned. When
+    /// cancellation is requested, decoding stops before the next step and the tokens picked so far
+    /// are returned with <see cref="GenerationResult.IsPartial"/> set.
+    /// </summary>
+    public static GenerationResult Run(
         INextTokenSource source,
         IReadOnlyList<IReadOnlyList<int>> prompts,
         int endOfTextId,
         Models.GenerationOptions options,
         Generator? generator,
+        IProgress<GenerationProgress>? progress,
         CancellationToken cancellationToken)
     {
         options.Validate();
@@ -35,27 +43,24 @@ internal static class DecodingLoop
         source.Begin(options.UseCache);
         var (tokens, keyMask, positions) = PromptBatch.Create(prompts, endOfTextId, source.Device);
         var finished = new bool[rows];
+        int finishedCount = 0;
+        int steps = 0;
+        bool isPartial = false;
         var logits = source.NextTokenLogits(tokens, positions, keyMask);                  // [B, V]
         var nextPosition = positions[.., -1] + 1;                                           // [B]
         for (int step = 0; step < options.MaxNewTokens; step++)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            using var stepScope = NewDisposeScope();
-            var picked = TokenPicker.Pick(logits, options, generator).data<long>().ToArray();
-            bool allFinished = true;
-            for (int row = 0; row < rows; row++)
+            if (cancellationToken.IsCancellationRequested)
             {
-                if (finished[row] || picked[row] == endOfTextId)
-                {
-                    finished[row] = true;
-                    picked[row] = endOfTextId;
-                    continue;
-                }
-
-                responses[row].Add((int)picked[row]);
-                allFinished = false;
+                isPartial = true;
+                break;
             }
 
+            using var stepScope = NewDisposeScope();
+            var picked = TokenPicker.Pick(logits, options, generator).data<long>().ToArray();
+            bool allFinished = RecordPicks(picked, finished, responses, endOfTextId, ref finishedCount);
+            steps = step + 1;
+            progress?.Report(new GenerationProgress(steps, options.MaxNewTokens, finishedCount, rows));
             if (allFinished || step == options.MaxNewTokens - 1)
             {
                 break;
@@ -87,7 +92,76 @@ internal static class DecodingLoop
             result[row] = responses[row].ToArray();
         }
 
+        return new GenerationResult(result, steps, isPartial);
+    }
+
+    /// <summary>
+    /// Runs <see cref="Run"/> and logs the outcome: the step count and time at Debug, and a
+    /// cancellation at Information. No message carries token ids or text.
+    /// </summary>
+    public static GenerationResult RunAndLog(
+        INextTokenSource source,
+        IReadOnlyList<IReadOnlyList<int>> prompts,
+        int endOfTextId,
+        Models.GenerationOptions options,
+        Generator? generator,
+        IProgress<GenerationProgress>? progress,
+        ILogger logger,
+        IReadOnlyList<double> weights,
+        CancellationToken cancellationToken)
+    {
+        long started = Stopwatch.GetTimestamp();
+        var result = Run(source, prompts, endOfTextId, options, generator, progress, cancellationToken);
+        int tokens = result.Responses.Sum(r => r.Length);
+        if (result.IsPartial)
+        {
+            GenerationLog.Canceled(logger, result.Steps, options.MaxNewTokens, tokens, prompts.Count);
+        }
+        else
+        {
+            double elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            GenerationLog.Generated(logger, tokens, prompts.Count, result.Steps, elapsedMs, weights);
+        }
+
         return result;
+    }
+
+    /// <summary>Returns the responses of a finished generation, or throws when cancellation cut it short.</summary>
+    /// <exception cref="OperationCanceledException">The generation is partial.</exception>
+    public static IReadOnlyList<int[]> RequireComplete(GenerationResult result, CancellationToken cancellationToken)
+    {
+        if (result.IsPartial)
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
+
+        return result.Responses;
+    }
+
+    /// <summary>
+    /// Appends each unfinished row's picked token to its response, marks rows that picked
+    /// end-of-text as finished, and replaces finished rows' picks with end-of-text (their padding).
+    /// Returns whether every row has finished.
+    /// </summary>
+    private static bool RecordPicks(
+        long[] picked, bool[] finished, List<int>[] responses, int endOfTextId, ref int finishedCount)
+    {
+        bool allFinished = true;
+        for (int row = 0; row < picked.Length; row++)
+        {
+            if (finished[row] || picked[row] == endOfTextId)
+            {
+                finishedCount += finished[row] ? 0 : 1;
+                finished[row] = true;
+                picked[row] = endOfTextId;
+                continue;
+            }
+
+            responses[row].Add((int)picked[row]);
+            allFinished = false;
+        }
+
+        return allFinished;
     }
 
     private static void ValidateTokenIds(IReadOnlyList<IReadOnlyList<int>> prompts, int vocabularySize)

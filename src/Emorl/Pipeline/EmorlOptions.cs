@@ -70,7 +70,7 @@ public sealed class EmorlOptions
     public HierarchicalGridSearchOptions Search { get; set; } = new();
 
     /// <summary>
-    /// Gets or sets how the search, the evaluation and <see cref="ObjectiveEnsemble.Generate"/> decode.
+    /// Gets or sets how the search, the evaluation and <c>ObjectiveEnsemble.Generate</c> decode.
     /// Default greedy with at most 64 new tokens, as in EMORL's evaluation.
     /// </summary>
     public GenerationOptions Decoding { get; set; } = GenerationOptions.CreateGreedy();

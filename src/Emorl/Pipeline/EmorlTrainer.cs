@@ -172,7 +172,7 @@ public sealed class EmorlTrainer
                 parts.Results.Add(TrainObjective(parts.Models[k], reward, template, trainStatements, validationStatements, progress, cancellationToken));
             }
 
-            return parts.ToEnsemble(template, _options.Decoding);
+            return parts.ToEnsemble(template, _options.Decoding, _loggerFactory);
         }
         catch
         {
@@ -185,11 +185,14 @@ public sealed class EmorlTrainer
     /// <param name="baseModel">The base model the adapters were trained on.</param>
     /// <param name="template">The template used in training.</param>
     /// <param name="adaptersDirectory">The folder with one <c>&lt;objective&gt;/</c> subfolder per objective.</param>
+    /// <param name="cancellationToken">Checked between adapters and between the tensors of each.</param>
     /// <returns>The ensemble, with no training results; the caller owns it.</returns>
     /// <exception cref="InvalidOperationException">No objective was added.</exception>
     /// <exception cref="FileNotFoundException">An objective's adapter files are missing.</exception>
     /// <exception cref="InvalidDataException">An adapter does not fit the base model.</exception>
-    public ObjectiveEnsemble LoadObjectives(Gpt2Model baseModel, PromptTemplate template, string adaptersDirectory)
+    /// <exception cref="OperationCanceledException">Cancellation was requested; no adapter is kept.</exception>
+    public ObjectiveEnsemble LoadObjectives(
+        Gpt2Model baseModel, PromptTemplate template, string adaptersDirectory, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(baseModel);
         ArgumentNullException.ThrowIfNull(template);
@@ -199,9 +202,11 @@ public sealed class EmorlTrainer
         var parts = new EnsembleParts();
         try
         {
+            var checkpointLogger = _loggerFactory.CreateLogger(typeof(Gpt2Checkpoint));
             foreach (var objective in _objectives)
             {
-                var adapter = Gpt2Checkpoint.LoadAdapter(Path.Combine(adaptersDirectory, objective.Name), baseModel, _logger);
+                var adapter = Gpt2Checkpoint.LoadAdapter(
+                    Path.Combine(adaptersDirectory, objective.Name), baseModel, checkpointLogger, cancellationToken);
                 parts.Models.Add(new LoraObjectiveModel(objective.Name, baseModel, adapter));
                 parts.AddReward(objective, new RewardModelContext(baseModel, template));
             }
@@ -209,7 +214,7 @@ public sealed class EmorlTrainer
             baseModel.SetFrozen(true);
             baseModel.eval();
             EmorlTrainerLog.AdaptersLoaded(_logger, _objectives.Length, adaptersDirectory);
-            return parts.ToEnsemble(template, _options.Decoding);
+            return parts.ToEnsemble(template, _options.Decoding, _loggerFactory);
         }
         catch
         {
@@ -225,9 +230,15 @@ public sealed class EmorlTrainer
     /// <param name="ensemble">The trained objective models.</param>
     /// <param name="validationStatements">The statements each weight vector is scored on, at least one.</param>
     /// <param name="progress">Receives progress after every grid-point visit, or null.</param>
-    /// <param name="cancellationToken">Checked before every visit and generated token.</param>
-    /// <returns>The best weights, their score and the whole search history.</returns>
-    /// <exception cref="OperationCanceledException">Cancellation was requested.</exception>
+    /// <param name="cancellationToken">
+    /// Checked before every visit and generated token. Once it is canceled, the search stops and
+    /// returns what it has scored instead of throwing.
+    /// </param>
+    /// <returns>
+    /// The best weights, their score and the whole search history. After cancellation the result is
+    /// partial (<see cref="GridSearchResult.IsPartial"/>): it contains the grid points scored in full
+    /// and the best of them; the point whose evaluation was interrupted is dropped.
+    /// </returns>
     public GridSearchResult SearchWeights(
         ObjectiveEnsemble ensemble,
         IReadOnlyList<string> validationStatements,
@@ -244,7 +255,15 @@ public sealed class EmorlTrainer
             (weights, token) => evaluator.Evaluate(prompts => Decode(ensemble, prompts, weights, token), token).Mean,
             forward,
             cancellationToken);
-        EmorlTrainerLog.SearchFinished(_logger, result.BestWeights, result.BestScore, result.DistinctPoints);
+        if (result.IsPartial)
+        {
+            EmorlTrainerLog.SearchCanceled(_logger, result.DistinctPoints, result.BestWeights, result.BestScore);
+        }
+        else
+        {
+            EmorlTrainerLog.SearchFinished(_logger, result.BestWeights, result.BestScore, result.DistinctPoints);
+        }
+
         return result;
     }
 
@@ -335,8 +354,8 @@ public sealed class EmorlTrainer
             return reward;
         }
 
-        public ObjectiveEnsemble ToEnsemble(PromptTemplate template, GenerationOptions decoding) =>
-            new(template, Models, Rewards, OwnedRewards, Results, decoding);
+        public ObjectiveEnsemble ToEnsemble(PromptTemplate template, GenerationOptions decoding, ILoggerFactory loggerFactory) =>
+            new(template, Models, Rewards, OwnedRewards, Results, decoding, loggerFactory);
 
         public void Dispose()
         {

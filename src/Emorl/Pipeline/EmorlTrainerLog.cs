@@ -47,4 +47,11 @@ internal static partial class EmorlTrainerLog
         Level = LogLevel.Information,
         Message = "Evaluated {Statements} statements with weights ({Weights}): mean score {Mean:F4}")]
     public static partial void EvaluationFinished(ILogger logger, int statements, IReadOnlyList<double> weights, double mean);
+
+    [LoggerMessage(
+        EventId = 8,
+        Level = LogLevel.Information,
+        Message = "Weight search canceled after {Points} points scored: best weights so far ({Weights}), "
+            + "validation mean {Score:F4}")]
+    public static partial void SearchCanceled(ILogger logger, int points, IReadOnlyList<double> weights, double score);
 }

@@ -5,11 +5,13 @@ using System.Linq;
 using System.Threading;
 using Emorl.Aggregation;
 using Emorl.Checkpoints;
+using Emorl.Generation;
 using Emorl.Models;
 using Emorl.Objectives;
 using Emorl.Rewards;
 using Emorl.Tokenization;
 using Emorl.Training;
+using Microsoft.Extensions.Logging;
 
 namespace Emorl.Pipeline;
 
@@ -28,6 +30,7 @@ public sealed class ObjectiveEnsemble : IDisposable
     private readonly IRewardModel[] _rewards;
     private readonly IDisposable[] _ownedRewards;
     private readonly GenerationOptions _decoding;
+    private readonly ILogger _checkpointLogger;
     private bool _disposed;
 
     internal ObjectiveEnsemble(
@@ -36,7 +39,8 @@ public sealed class ObjectiveEnsemble : IDisposable
         IReadOnlyList<IRewardModel> rewards,
         IReadOnlyList<IDisposable> ownedRewards,
         IReadOnlyList<ObjectiveTrainingResult> trainingResults,
-        GenerationOptions decoding)
+        GenerationOptions decoding,
+        ILoggerFactory loggerFactory)
     {
         Template = template;
         _models = [.. models];
@@ -44,7 +48,8 @@ public sealed class ObjectiveEnsemble : IDisposable
         _ownedRewards = [.. ownedRewards];
         _decoding = decoding;
         TrainingResults = [.. trainingResults];
-        Aggregator = new HiddenStateAggregator(_models);
+        Aggregator = new HiddenStateAggregator(_models, logger: loggerFactory.CreateLogger<HiddenStateAggregator>());
+        _checkpointLogger = loggerFactory.CreateLogger(typeof(Gpt2Checkpoint));
     }
 
     /// <summary>Gets the shared frozen base model; the ensemble does not own it.</summary>
@@ -76,35 +81,83 @@ public sealed class ObjectiveEnsemble : IDisposable
     /// <returns>One response text per statement, in input order.</returns>
     /// <exception cref="ArgumentException">The weights have the wrong count or an invalid value.</exception>
     /// <exception cref="ObjectDisposedException">The ensemble was disposed.</exception>
+    /// <exception cref="OperationCanceledException">Cancellation was requested before decoding finished.</exception>
     public IReadOnlyList<string> Generate(
         IReadOnlyList<string> statements,
         IReadOnlyList<double> weights,
         GenerationOptions? options = null,
         CancellationToken cancellationToken = default)
     {
+        var generated = Generate(statements, weights, options, progress: null, cancellationToken);
+        if (generated.IsPartial)
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
+
+        return generated.Replies;
+    }
+
+    /// <summary>
+    /// Generates one response per statement from the weighted hidden states of the K models,
+    /// reporting each decoding step, and returns the text decoded so far when cancellation is requested.
+    /// </summary>
+    /// <param name="statements">Client statements.</param>
+    /// <param name="weights">K finite weights ≥ 0, in <see cref="Objectives"/> order; they need not sum to 1.</param>
+    /// <param name="options">How to decode, or null for <see cref="EmorlOptions.Decoding"/>.</param>
+    /// <param name="progress">Receives the step count after each decoding step, on the calling thread, or null.</param>
+    /// <param name="cancellationToken">
+    /// Checked before each decoding step. Once it is canceled, no further token is picked and the
+    /// method returns normally.
+    /// </param>
+    /// <returns>
+    /// One reply per statement and the steps done. After cancellation
+    /// <see cref="GeneratedReplies.IsPartial"/> is true and each unfinished reply is the text of the
+    /// tokens picked before it.
+    /// </returns>
+    /// <exception cref="ArgumentException">The weights have the wrong count or an invalid value.</exception>
+    /// <exception cref="ObjectDisposedException">The ensemble was disposed.</exception>
+    public GeneratedReplies Generate(
+        IReadOnlyList<string> statements,
+        IReadOnlyList<double> weights,
+        GenerationOptions? options,
+        IProgress<GenerationProgress>? progress,
+        CancellationToken cancellationToken = default)
+    {
         ArgumentNullException.ThrowIfNull(statements);
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (statements.Count == 0)
         {
-            return [];
+            return new GeneratedReplies([], 0, false);
         }
 
         var prompts = statements.Select(Template.EncodePrompt).ToArray();
         var generated = Aggregator.Generate(
-            prompts, weights, Template.Tokenizer.EndOfTextId, options ?? _decoding, cancellationToken: cancellationToken);
-        return generated.Select(tokens => Template.DecodeResponse(tokens)).ToArray();
+            prompts,
+            weights,
+            Template.Tokenizer.EndOfTextId,
+            options ?? _decoding,
+            progress,
+            cancellationToken: cancellationToken);
+        var replies = generated.Responses.Select(tokens => Template.DecodeResponse(tokens)).ToArray();
+        return new GeneratedReplies(replies, generated.Steps, generated.IsPartial);
     }
 
     /// <summary>Saves each adapter in PEFT's layout under <c>directory/&lt;objective&gt;/</c>.</summary>
     /// <param name="directory">The parent folder; created when missing.</param>
+    /// <param name="cancellationToken">
+    /// Checked between adapters and between the tensors of each. Adapters saved before cancellation
+    /// stay on disk, and the one in progress keeps its previous weights file.
+    /// </param>
     /// <exception cref="ObjectDisposedException">The ensemble was disposed.</exception>
-    public void SaveAdapters(string directory)
+    /// <exception cref="OperationCanceledException">Cancellation was requested.</exception>
+    public void SaveAdapters(string directory, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         ObjectDisposedException.ThrowIf(_disposed, this);
         foreach (var model in _models)
         {
-            Gpt2Checkpoint.SaveAdapter(model.Adapter!, Path.Combine(directory, model.Name));
+            Gpt2Checkpoint.SaveAdapter(
+                model.Adapter!, Path.Combine(directory, model.Name), logger: _checkpointLogger, cancellationToken: cancellationToken);
         }
     }
 

@@ -16,10 +16,26 @@ namespace Emorl.Search;
 /// The points an exhaustive search at the same finest step would score: (2^levels + 1)^K.
 /// </param>
 /// <param name="History">Every visit, in visiting order.</param>
+/// <remarks>
+/// A search stopped by cancellation returns a partial result, with <see cref="IsPartial"/> true:
+/// <see cref="BestWeights"/> and <see cref="BestScore"/> are the best among the visits completed,
+/// <see cref="Evaluations"/>, <see cref="DistinctPoints"/> and <see cref="History"/> count and hold
+/// only those visits, and <see cref="CompletedLevels"/> gives how many levels were scored in full.
+/// </remarks>
 public sealed record GridSearchResult(
     IReadOnlyList<double> BestWeights,
     double BestScore,
     int Evaluations,
     int DistinctPoints,
     BigInteger ExhaustiveGridSize,
-    IReadOnlyList<GridSearchEvaluation> History);
+    IReadOnlyList<GridSearchEvaluation> History)
+{
+    /// <summary>
+    /// Gets whether cancellation stopped the search before its last grid-point visit. When true and no visit
+    /// was completed, <see cref="BestWeights"/> is empty and <see cref="BestScore"/> is negative infinity.
+    /// </summary>
+    public bool IsPartial { get; init; }
+
+    /// <summary>Gets the levels whose whole 3^K grid was scored: all levels unless <see cref="IsPartial"/>.</summary>
+    public int CompletedLevels { get; init; }
+}

@@ -53,20 +53,38 @@ internal sealed class GridSearchRun
 
     public IReadOnlyList<double> BestWeights { get; private set; } = [];
 
-    /// <summary>Scores the 3^K grid of the current box, first axis slowest.</summary>
-    public void ScoreGrid(int level)
+    /// <summary>Gets the levels whose whole grid was scored.</summary>
+    public int CompletedLevels { get; private set; }
+
+    /// <summary>Gets whether cancellation stopped the run; the visit in progress then is not recorded.</summary>
+    public bool IsCanceled { get; private set; }
+
+    /// <summary>
+    /// Scores the 3^K grid of the current box, first axis slowest. Returns false, with
+    /// <see cref="IsCanceled"/> set, when cancellation stops it part-way.
+    /// </summary>
+    public bool ScoreGrid(int level)
     {
         int step = _boxSide / 2;
         for (int index = 0; index < _gridSize; index++)
         {
-            _cancellationToken.ThrowIfCancellationRequested();
+            if (_cancellationToken.IsCancellationRequested)
+            {
+                IsCanceled = true;
+                return false;
+            }
 
             int[] numerators = GridPoint(index, step);
             IReadOnlyList<double> weights = ToWeights(numerators);
             bool fromCache = _cache.TryGetValue(numerators, out double value);
             if (!fromCache)
             {
-                value = _score(weights, _cancellationToken);
+                if (!TryScore(weights, out value))
+                {
+                    IsCanceled = true;
+                    return false;
+                }
+
                 CheckFinite(value, weights);
                 _cache.Add(numerators, value);
             }
@@ -85,6 +103,9 @@ internal sealed class GridSearchRun
             _progress?.Report(new GridSearchProgress(
                 level, _search.Levels, _history.Count, _totalEvaluations, _cache.Count, BestScore, BestWeights));
         }
+
+        CompletedLevels = level;
+        return true;
     }
 
     /// <summary>Makes the sub-box with the highest sum of corner scores the new box.</summary>
@@ -126,7 +147,29 @@ internal sealed class GridSearchRun
             _history.Count,
             _cache.Count,
             HierarchicalGridSearch.ExhaustiveGridSize(_dimensions, _search.Levels),
-            _history.AsReadOnly());
+            _history.AsReadOnly())
+        {
+            IsPartial = IsCanceled,
+            CompletedLevels = CompletedLevels,
+        };
+
+    /// <summary>
+    /// Calls the score function. Returns false when the function stopped because this run's token
+    /// was canceled, so the point stays unscored and the search ends without failing.
+    /// </summary>
+    private bool TryScore(IReadOnlyList<double> weights, out double value)
+    {
+        try
+        {
+            value = _score(weights, _cancellationToken);
+            return true;
+        }
+        catch (OperationCanceledException) when (_cancellationToken.IsCancellationRequested)
+        {
+            value = double.NaN;
+            return false;
+        }
+    }
 
     /// <summary>Gets the 0/1 offset of one axis in a sub-box or corner number, first axis most significant.</summary>
     private int OffsetBit(int bits, int axis) => (bits >> (_dimensions - 1 - axis)) & 1;

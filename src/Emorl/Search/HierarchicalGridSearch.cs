@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Globalization;
 using System.Linq;
 using System.Numerics;
@@ -117,14 +118,20 @@ public sealed partial class HierarchicalGridSearch
     /// grid point, on the calling thread.
     /// </param>
     /// <param name="progress">Receives the state after every grid-point visit, or <see langword="null"/>.</param>
-    /// <param name="cancellationToken">Checked before every grid-point visit.</param>
-    /// <returns>The best point, the counts and the full history.</returns>
+    /// <param name="cancellationToken">
+    /// Checked before every grid-point visit. Once it is canceled, the search stops and returns what it
+    /// has scored instead of throwing.
+    /// </param>
+    /// <returns>
+    /// The best point, the counts and the full history. After cancellation the result is partial
+    /// (<see cref="GridSearchResult.IsPartial"/>): it contains the visits completed before the token was
+    /// canceled and the best of them.
+    /// </returns>
     /// <exception cref="ArgumentNullException"><paramref name="score"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="dimensions"/> is outside its range.</exception>
     /// <exception cref="ArgumentException">
     /// <paramref name="score"/> returned NaN or an infinity. The message names the point and the value.
     /// </exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
     public GridSearchResult Search(
         int dimensions,
         Func<IReadOnlyList<double>, double> score,
@@ -147,15 +154,23 @@ public sealed partial class HierarchicalGridSearch
     /// </param>
     /// <param name="progress">Receives the state after every grid-point visit, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">
-    /// Checked before every grid-point visit and passed to <paramref name="score"/>.
+    /// Checked before every grid-point visit and passed to <paramref name="score"/>. Once it is
+    /// canceled, the search stops and returns what it has scored instead of throwing.
     /// </param>
-    /// <returns>The best point, the counts and the full history.</returns>
+    /// <returns>
+    /// The best point, the counts and the full history. After cancellation the result is partial
+    /// (<see cref="GridSearchResult.IsPartial"/>): it contains the visits completed before the token was
+    /// canceled and the best of them. A point whose score function threw
+    /// <see cref="OperationCanceledException"/> for this token is not recorded.
+    /// </returns>
     /// <exception cref="ArgumentNullException"><paramref name="score"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="dimensions"/> is outside its range.</exception>
     /// <exception cref="ArgumentException">
     /// <paramref name="score"/> returned NaN or an infinity. The message names the point and the value.
     /// </exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
+    /// <exception cref="OperationCanceledException">
+    /// <paramref name="score"/> threw it for a token other than <paramref name="cancellationToken"/>.
+    /// </exception>
     public GridSearchResult Search(
         int dimensions,
         Func<IReadOnlyList<double>, CancellationToken, double> score,
@@ -165,10 +180,17 @@ public sealed partial class HierarchicalGridSearch
         ArgumentNullException.ThrowIfNull(score);
         CheckDimensions(dimensions);
 
+        long started = Stopwatch.GetTimestamp();
+        int totalEvaluations = CountEvaluations(dimensions, Levels);
+        LogSearchStarted(_logger, dimensions, Levels, LowerBound, UpperBound, totalEvaluations);
         var run = new GridSearchRun(this, dimensions, score, progress, cancellationToken);
         for (int level = 1; level <= Levels; level++)
         {
-            run.ScoreGrid(level);
+            if (!run.ScoreGrid(level))
+            {
+                break;
+            }
+
             LogLevelFinished(_logger, level, Levels, run.BestScore, run.BestWeights);
             if (level < Levels)
             {
@@ -177,12 +199,24 @@ public sealed partial class HierarchicalGridSearch
         }
 
         GridSearchResult result = run.ToResult();
-        LogSearchFinished(
-            _logger,
-            result.BestWeights,
-            result.BestScore,
-            result.Evaluations,
-            result.DistinctPoints);
+        double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        if (result.IsPartial)
+        {
+            LogSearchCanceled(
+                _logger, result.CompletedLevels, Levels, result.Evaluations, totalEvaluations,
+                result.BestWeights, result.BestScore, seconds);
+        }
+        else
+        {
+            LogSearchFinished(
+                _logger,
+                result.BestWeights,
+                result.BestScore,
+                result.Evaluations,
+                result.DistinctPoints,
+                seconds);
+        }
+
         return result;
     }
 
@@ -240,6 +274,7 @@ public sealed partial class HierarchicalGridSearch
 
     [LoggerMessage(
         EventId = 1,
+        EventName = "SearchLevelFinished",
         Level = LogLevel.Debug,
         Message = "Grid search level {Level}/{Levels} finished: best score {BestScore} at {BestWeights}")]
     private static partial void LogLevelFinished(
@@ -251,13 +286,45 @@ public sealed partial class HierarchicalGridSearch
 
     [LoggerMessage(
         EventId = 2,
+        EventName = "SearchFinished",
         Level = LogLevel.Information,
         Message = "Grid search finished: best weights {BestWeights}, score {BestScore}, "
-            + "{Evaluations} grid-point visits, {DistinctPoints} score-function calls")]
+            + "{Evaluations} grid-point visits, {DistinctPoints} score-function calls, {Seconds:F1} s")]
     private static partial void LogSearchFinished(
         ILogger logger,
         IReadOnlyList<double> bestWeights,
         double bestScore,
         int evaluations,
-        int distinctPoints);
+        int distinctPoints,
+        double seconds);
+
+    [LoggerMessage(
+        EventId = 3,
+        EventName = "SearchStarted",
+        Level = LogLevel.Information,
+        Message = "Grid search started: {Dimensions} axes over [{LowerBound}, {UpperBound}], {Levels} levels, "
+            + "{TotalEvaluations} grid-point visits")]
+    private static partial void LogSearchStarted(
+        ILogger logger,
+        int dimensions,
+        int levels,
+        double lowerBound,
+        double upperBound,
+        int totalEvaluations);
+
+    [LoggerMessage(
+        EventId = 4,
+        EventName = "SearchCanceled",
+        Level = LogLevel.Information,
+        Message = "Grid search canceled after {CompletedLevels}/{Levels} complete levels and {Evaluations} of "
+            + "{TotalEvaluations} grid-point visits: best weights so far {BestWeights}, score {BestScore}, {Seconds:F1} s")]
+    private static partial void LogSearchCanceled(
+        ILogger logger,
+        int completedLevels,
+        int levels,
+        int evaluations,
+        int totalEvaluations,
+        IReadOnlyList<double> bestWeights,
+        double bestScore,
+        double seconds);
 }

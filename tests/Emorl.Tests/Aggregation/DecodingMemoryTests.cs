@@ -26,7 +26,7 @@ public sealed class DecodingMemoryTests
         var generation = new GenerationOptions { MaxNewTokens = 1001, TopK = 0 };
 
         // No id is ever picked as end-of-text (-1 is outside the vocabulary), so every step runs.
-        var responses = DecodingLoop.Run(source, [new[] { 1, 2, 3 }], -1, generation, new Generator(5), default);
+        var responses = DecodingLoop.Run(source, [new[] { 1, 2, 3 }], -1, generation, new Generator(5), null, default).Responses;
 
         Assert.Equal(1001, responses[0].Length);
         Assert.Equal(1001, source.LiveCounts.Count);

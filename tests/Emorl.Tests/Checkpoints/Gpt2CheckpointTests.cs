@@ -2,8 +2,10 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Threading;
 using Emorl.Checkpoints;
 using Emorl.Models;
+using Microsoft.Extensions.Logging;
 using static TorchSharp.torch;
 
 namespace Emorl.Tests.Checkpoints;
@@ -26,6 +28,58 @@ public sealed class Gpt2CheckpointTests : IDisposable
         using var expected = Hidden(model, null);
         using var actual = Hidden(loaded, null);
         Assert.True(expected.allclose(actual, rtol: 0, atol: 0));
+    }
+
+    [Fact]
+    public void CheckpointsLogSizeAndFolder()
+    {
+        var logs = new LogCapture();
+        var logger = logs.CreateLogger(typeof(Gpt2Checkpoint).FullName!);
+        using var model = TinyModels.Create(5);
+        using var adapter = TinyModels.PerturbedAdapter(model, 9);
+        string adapterDirectory = Path.Combine(_directory, "adapter");
+        long bytes = 0;
+
+        Gpt2Checkpoint.SaveModel(model, _directory, logger);
+        bytes = new FileInfo(Path.Combine(_directory, Gpt2Checkpoint.ModelFileName)).Length;
+        using var loaded = Gpt2Checkpoint.LoadModel(_directory, logger);
+        Gpt2Checkpoint.SaveAdapter(adapter, adapterDirectory, logger: logger);
+        using var loadedAdapter = Gpt2Checkpoint.LoadAdapter(adapterDirectory, model, logger);
+
+        Assert.Equal(
+            ["ModelSaved", "ModelLoaded", "AdapterSaved", "AdapterLoaded"],
+            logs.Entries.Select(e => e.EventId.Name));
+        Assert.All(logs.Entries, e => Assert.Equal(LogLevel.Information, e.Level));
+        Assert.Contains(_directory, logs.Entries[0].Message, StringComparison.Ordinal);
+        Assert.Contains($"({bytes} bytes)", logs.Entries[0].Message, StringComparison.Ordinal);
+        Assert.Contains("rank 4", logs.Entries[2].Message, StringComparison.Ordinal);
+        Assert.Contains(adapterDirectory, logs.Entries[3].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CanceledSaveKeepsThePreviousWeightsFile()
+    {
+        using var model = TinyModels.Create(5);
+        using var other = TinyModels.Create(6);
+        Gpt2Checkpoint.SaveModel(model, _directory);
+        string path = Path.Combine(_directory, Gpt2Checkpoint.ModelFileName);
+        byte[] before = File.ReadAllBytes(path);
+
+        Assert.ThrowsAny<OperationCanceledException>(
+            () => Gpt2Checkpoint.SaveModel(other, _directory, cancellationToken: new CancellationToken(canceled: true)));
+
+        Assert.Equal(before, File.ReadAllBytes(path));
+        Assert.Single(Directory.GetFiles(_directory, "*.safetensors*"));
+    }
+
+    [Fact]
+    public void CanceledLoadThrows()
+    {
+        using var model = TinyModels.Create(5);
+        Gpt2Checkpoint.SaveModel(model, _directory);
+
+        Assert.ThrowsAny<OperationCanceledException>(
+            () => Gpt2Checkpoint.LoadModel(_directory, cancellationToken: new CancellationToken(canceled: true)));
     }
 
     [Fact]

@@ -3,7 +3,9 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Threading;
+using Emorl.Generation;
 using Emorl.Pipeline;
+using Microsoft.Extensions.Logging;
 
 namespace Emorl.Tests.Pipeline;
 
@@ -118,6 +120,116 @@ public sealed class EmorlTrainerTests
 
         Assert.Equal(1, events.Count(e => e.Name == "length"));
         Assert.True(lengthReward.IsDisposed);
+    }
+
+    [Fact]
+    public void CanceledSearchReturnsPointsScoredSoFar()
+    {
+        var trainer = CreateTrainer(new LengthReward());
+        var tokenizer = new CharacterTokenizer();
+        var template = trainer.CreateTemplate(tokenizer);
+        using var model = trainer.CreateBaseModel(tokenizer);
+        using var ensemble = trainer.TrainObjectives(model, template, s_train, s_validation);
+        using var cancellation = new CancellationTokenSource();
+        var progress = new ListProgress([], e =>
+        {
+            if (e.Stage == EmorlStage.WeightSearch && e.Completed == 4)
+            {
+                cancellation.Cancel();
+            }
+        });
+
+        var search = trainer.SearchWeights(ensemble, s_validation, progress, cancellation.Token);
+
+        Assert.True(search.IsPartial);
+        Assert.Equal(4, search.Evaluations);
+        Assert.Equal(4, search.History.Count);
+        Assert.Equal(search.History.Max(e => e.Score), search.BestScore);
+        Assert.Equal(2, search.BestWeights.Count);
+    }
+
+    [Fact]
+    public void CanceledEnsembleGenerationReturnsPartialReplies()
+    {
+        var trainer = CreateTrainer(new LengthReward());
+        var tokenizer = new CharacterTokenizer();
+        var template = trainer.CreateTemplate(tokenizer);
+        using var model = trainer.CreateBaseModel(tokenizer);
+        using var ensemble = trainer.TrainObjectives(model, template, s_train, s_validation);
+        double[] weights = [0.6, 0.4];
+        var full = ensemble.Generate(s_validation, weights);
+        using var cancellation = new CancellationTokenSource();
+        var reports = new List<GenerationProgress>();
+        var progress = new SynchronousProgress<GenerationProgress>(p =>
+        {
+            reports.Add(p);
+            if (p.Step == 2)
+            {
+                cancellation.Cancel();
+            }
+        });
+
+        var partial = ensemble.Generate(s_validation, weights, null, progress, cancellation.Token);
+
+        Assert.True(partial.IsPartial);
+        Assert.Equal(2, partial.Steps);
+        Assert.Equal([1, 2], reports.Select(r => r.Step));
+        Assert.Equal(s_validation.Length, partial.Replies.Count);
+        for (int row = 0; row < full.Count; row++)
+        {
+            Assert.StartsWith(partial.Replies[row].TrimEnd(), full[row], StringComparison.Ordinal);
+        }
+
+        Assert.Throws<OperationCanceledException>(() => ensemble.Generate(s_validation, weights, cancellationToken: cancellation.Token));
+    }
+
+    [Fact]
+    public void StatementsAndRepliesAreLoggedOnlyAtTrace()
+    {
+        var logs = new LogCapture();
+        var trainer = new EmorlTrainer(
+            TinyOptions(),
+            [
+                new ObjectiveDefinition("vowels", _ => new VowelReward(), ownsReward: false),
+                new ObjectiveDefinition("length", _ => new LengthReward()),
+            ],
+            logs);
+        var tokenizer = new CharacterTokenizer();
+        var template = trainer.CreateTemplate(tokenizer);
+        using var model = trainer.CreateBaseModel(tokenizer);
+        string folder = Path.Combine(Path.GetTempPath(), "emorl-logs-" + Guid.NewGuid().ToString("N"));
+        var texts = new List<string>(s_train.Concat(s_validation).Concat(s_pairs.SelectMany(p => new[] { p.Item1, p.Item2 })));
+        try
+        {
+            trainer.WarmUp(model, template, s_pairs, s_pairs);
+            using (var ensemble = trainer.TrainObjectives(model, template, s_train, s_validation))
+            {
+                var search = trainer.SearchWeights(ensemble, s_validation);
+                var evaluation = trainer.Evaluate(ensemble, search.BestWeights, s_validation);
+                texts.AddRange(evaluation.Samples.Select(sample => sample.Response).Where(r => r.Trim().Length >= 4));
+                ensemble.SaveAdapters(folder);
+            }
+
+            using var loaded = trainer.LoadObjectives(model, template, folder);
+        }
+        finally
+        {
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+
+        var aboveTrace = logs.Entries.Where(e => e.Level > LogLevel.Trace).ToArray();
+        Assert.Contains(logs.Entries, e => e.Level == LogLevel.Trace && e.Contains(s_validation[0]));
+        foreach (string text in texts)
+        {
+            Assert.DoesNotContain(aboveTrace, e => e.Contains(text));
+        }
+
+        Assert.Equal(2, logs.Entries.Count(e => e.EventId.Name == "AdapterSaved" && e.Level == LogLevel.Information));
+        Assert.Equal(2, logs.Entries.Count(e => e.EventId.Name == "AdapterLoaded" && e.Level == LogLevel.Information));
+        Assert.Contains(logs.Entries, e => e.Category == typeof(Emorl.Aggregation.HiddenStateAggregator).FullName && e.EventId.Name == "Generated");
     }
 
     [Fact]

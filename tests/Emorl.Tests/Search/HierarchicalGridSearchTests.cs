@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using Emorl.Search;
+using Microsoft.Extensions.Logging;
 
 namespace Emorl.Tests.Search;
 
@@ -230,13 +231,13 @@ public class HierarchicalGridSearchTests
     }
 
     [Fact]
-    public void CancellationStopsBeforeNextPoint()
+    public void CancellationReturnsVisitsDoneSoFar()
     {
         var search = new HierarchicalGridSearch();
         using var cancellation = new CancellationTokenSource();
         int calls = 0;
 
-        Assert.ThrowsAny<OperationCanceledException>(() => search.Search(
+        GridSearchResult result = search.Search(
             3,
             weights =>
             {
@@ -246,11 +247,92 @@ public class HierarchicalGridSearchTests
                     cancellation.Cancel();
                 }
 
-                return 0.0;
+                return NegativeSquaredDistance(weights, s_concaveCenter);
             },
-            cancellationToken: cancellation.Token));
+            cancellationToken: cancellation.Token);
 
         Assert.Equal(10, calls);
+        Assert.True(result.IsPartial);
+        Assert.Equal(0, result.CompletedLevels);
+        Assert.Equal(10, result.Evaluations);
+        Assert.Equal(10, result.DistinctPoints);
+        Assert.Equal(10, result.History.Count);
+        GridSearchEvaluation best = result.History.MaxBy(e => e.Score)!;
+        Assert.Equal(best.Score, result.BestScore);
+        Assert.Equal(best.Weights, result.BestWeights);
+    }
+
+    [Fact]
+    public void CancellationFromProgressKeepsCompletedLevels()
+    {
+        var search = new HierarchicalGridSearch(new HierarchicalGridSearchOptions { Levels = 3 });
+        using var cancellation = new CancellationTokenSource();
+        var progress = new SynchronousProgress<GridSearchProgress>(p =>
+        {
+            if (p.Level == 2 && p.Evaluations == 9 + 4)
+            {
+                cancellation.Cancel();
+            }
+        });
+
+        GridSearchResult result = search.Search(
+            2, weights => NegativeSquaredDistance(weights, [0.3, 0.8]), progress, cancellation.Token);
+
+        Assert.True(result.IsPartial);
+        Assert.Equal(1, result.CompletedLevels);
+        Assert.Equal(13, result.Evaluations);
+        Assert.Equal(13, result.History.Count);
+        Assert.All(result.History.Take(9), e => Assert.Equal(1, e.Level));
+        Assert.All(result.History.Skip(9), e => Assert.Equal(2, e.Level));
+    }
+
+    [Fact]
+    public void PointCanceledInsideScoreFunctionIsDropped()
+    {
+        var search = new HierarchicalGridSearch();
+        using var cancellation = new CancellationTokenSource();
+        int calls = 0;
+
+        GridSearchResult result = search.Search(
+            2,
+            (weights, token) =>
+            {
+                calls++;
+                if (calls == 5)
+                {
+                    cancellation.Cancel();
+                    token.ThrowIfCancellationRequested();
+                }
+
+                return weights[0];
+            },
+            cancellationToken: cancellation.Token);
+
+        Assert.True(result.IsPartial);
+        Assert.Equal(4, result.Evaluations);
+        Assert.Equal(4, result.DistinctPoints);
+    }
+
+    [Fact]
+    public void CancellationByAnotherTokenPropagates()
+    {
+        var search = new HierarchicalGridSearch();
+        using var other = new CancellationTokenSource();
+        other.Cancel();
+
+        Assert.Throws<OperationCanceledException>(
+            () => search.Search(2, (weights, token) => throw new OperationCanceledException(other.Token)));
+    }
+
+    [Fact]
+    public void CompleteSearchIsNotPartial()
+    {
+        var search = new HierarchicalGridSearch(new HierarchicalGridSearchOptions { Levels = 4 });
+
+        GridSearchResult result = search.Search(2, weights => weights[0]);
+
+        Assert.False(result.IsPartial);
+        Assert.Equal(4, result.CompletedLevels);
     }
 
     [Fact]
@@ -259,10 +341,54 @@ public class HierarchicalGridSearchTests
         var search = new HierarchicalGridSearch();
         int calls = 0;
 
-        Assert.ThrowsAny<OperationCanceledException>(
-            () => search.Search(2, weights => ++calls, cancellationToken: new CancellationToken(canceled: true)));
+        GridSearchResult result = search.Search(2, weights => ++calls, cancellationToken: new CancellationToken(canceled: true));
 
         Assert.Equal(0, calls);
+        Assert.True(result.IsPartial);
+        Assert.Empty(result.History);
+        Assert.Empty(result.BestWeights);
+        Assert.Equal(double.NegativeInfinity, result.BestScore);
+    }
+
+    [Fact]
+    public void SearchLogsStartResultAndLevels()
+    {
+        var logs = new LogCapture();
+        var search = new HierarchicalGridSearch(new HierarchicalGridSearchOptions { Levels = 2 }, logs.For<HierarchicalGridSearch>());
+
+        search.Search(2, weights => weights[0]);
+
+        LogEntry started = Assert.Single(logs.WithEvent("SearchStarted"));
+        Assert.Equal(LogLevel.Information, started.Level);
+        Assert.Equal(typeof(HierarchicalGridSearch).FullName, started.Category);
+        Assert.Contains("18 grid-point visits", started.Message, StringComparison.Ordinal);
+        LogEntry finished = Assert.Single(logs.WithEvent("SearchFinished"));
+        Assert.Equal(LogLevel.Information, finished.Level);
+        Assert.Equal(2, logs.WithEvent("SearchLevelFinished").Count);
+        Assert.All(logs.WithEvent("SearchLevelFinished"), e => Assert.Equal(LogLevel.Debug, e.Level));
+        Assert.Empty(logs.WithEvent("SearchCanceled"));
+    }
+
+    [Fact]
+    public void CanceledSearchLogsWhatWasDone()
+    {
+        var logs = new LogCapture();
+        var search = new HierarchicalGridSearch(new HierarchicalGridSearchOptions { Levels = 2 }, logs.For<HierarchicalGridSearch>());
+        using var cancellation = new CancellationTokenSource();
+        var progress = new SynchronousProgress<GridSearchProgress>(p =>
+        {
+            if (p.Evaluations == 3)
+            {
+                cancellation.Cancel();
+            }
+        });
+
+        search.Search(2, weights => weights[0], progress, cancellation.Token);
+
+        LogEntry canceled = Assert.Single(logs.WithEvent("SearchCanceled"));
+        Assert.Equal(LogLevel.Information, canceled.Level);
+        Assert.Contains("3 of 18 grid-point visits", canceled.Message, StringComparison.Ordinal);
+        Assert.Empty(logs.WithEvent("SearchFinished"));
     }
 
     [Fact]
