@@ -30,7 +30,9 @@ namespace Emorl.Search;
 /// level's grid shares only the 2^K corners of the chosen sub-box with earlier grids. With the
 /// default 5 levels and K = 3 that is 135 visits and 103 calls, against 33^3 = 35,937 points for an
 /// exhaustive grid at the same 1/32 step. The cache changes nothing when the score function is
-/// deterministic.
+/// deterministic. The all-zero point, which no aggregation accepts, is visited but never scored:
+/// it counts in <see cref="GridSearchResult.SkippedPoints"/>, so with the default bounds the score
+/// function runs one time fewer, and a sub-box with that corner is never chosen.
 /// </para>
 /// <para>
 /// An instance holds only its validated options, so one instance may run several searches at once
@@ -114,7 +116,8 @@ public sealed partial class HierarchicalGridSearch
     /// <param name="dimensions">The number of axes K (objectives), in [1, <see cref="MaxDimensions"/>].</param>
     /// <param name="score">
     /// Returns the score of a point, higher is better, and must be finite. Called once per distinct
-    /// grid point, on the calling thread.
+    /// grid point, on the calling thread, except the all-zero point, which no aggregation accepts:
+    /// it is recorded as skipped, and a sub-box with that corner is never chosen.
     /// </param>
     /// <param name="progress">Receives the state after every grid-point visit, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Checked before every grid-point visit.</param>
@@ -143,7 +146,7 @@ public sealed partial class HierarchicalGridSearch
     /// <param name="score">
     /// Returns the score of a point, higher is better, and must be finite. It may throw
     /// <see cref="OperationCanceledException"/> when the token is canceled. Called once per distinct
-    /// grid point, on the calling thread.
+    /// grid point, on the calling thread, except the all-zero point, which is recorded as skipped.
     /// </param>
     /// <param name="progress">Receives the state after every grid-point visit, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">
@@ -182,7 +185,8 @@ public sealed partial class HierarchicalGridSearch
             result.BestWeights,
             result.BestScore,
             result.Evaluations,
-            result.DistinctPoints);
+            result.DistinctPoints - result.SkippedPoints,
+            result.SkippedPoints);
         return result;
     }
 
@@ -253,11 +257,13 @@ public sealed partial class HierarchicalGridSearch
         EventId = 2,
         Level = LogLevel.Information,
         Message = "Grid search finished: best weights {BestWeights}, score {BestScore}, "
-            + "{Evaluations} grid-point visits, {DistinctPoints} score-function calls")]
+            + "{Evaluations} grid-point visits, {ScoreCalls} score-function calls, "
+            + "{SkippedPoints} all-zero point(s) skipped")]
     private static partial void LogSearchFinished(
         ILogger logger,
         IReadOnlyList<double> bestWeights,
         double bestScore,
         int evaluations,
-        int distinctPoints);
+        int scoreCalls,
+        int skippedPoints);
 }
