@@ -63,6 +63,14 @@ public sealed partial class ObjectiveEvaluator
         _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
 
+    /// <summary>
+    /// Gets what happens when a reward model returns NaN or an infinity. Default
+    /// <see cref="NonFiniteRewardHandling.Fail"/>, which throws a <see cref="RewardModelException"/> naming the
+    /// objective and the statement's index; <see cref="NonFiniteRewardHandling.ReplaceWithZero"/> scores such
+    /// responses 0 and logs a warning with the count.
+    /// </summary>
+    public NonFiniteRewardHandling NonFiniteRewards { get; init; } = NonFiniteRewardHandling.Fail;
+
     /// <summary>Gets the objective names, in reward-model order.</summary>
     public IReadOnlyList<string> Objectives => _rewards.Select(r => r.Name).ToArray();
 
@@ -79,6 +87,10 @@ public sealed partial class ObjectiveEvaluator
     /// <param name="progress">Receives the statements done after each batch, or null.</param>
     /// <param name="cancellationToken">Checked between batches.</param>
     /// <returns>Per-objective means, their mean, the samples and Distinct-2.</returns>
+    /// <exception cref="RewardModelException">
+    /// A reward model threw, or returned a score count, NaN, infinity or value outside [0, 1] that
+    /// <see cref="NonFiniteRewards"/> does not allow. The message names the objective and the statement's index.
+    /// </exception>
     public EvaluationResult Evaluate(
         Func<IReadOnlyList<IReadOnlyList<int>>, IReadOnlyList<int[]>> generate,
         IProgress<EvaluationProgress>? progress,
@@ -108,7 +120,7 @@ public sealed partial class ObjectiveEvaluator
         var scores = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var reward in _rewards)
         {
-            var values = reward.Score(samples);
+            var values = RewardScoring.Score(reward, samples, NonFiniteRewards, _logger);
             scores[reward.Name] = values.Average();
         }
 

@@ -114,8 +114,6 @@ public sealed class EmorlOptions
         }
     }
 
-    // KScstOptions.Validate stops at its own failures before it checks Sampling, so Sampling is
-    // checked on its own here and its messages are not repeated under Training.
     private void AddTrainingFailures(List<string> failures)
     {
         if (Training is null)
@@ -124,10 +122,8 @@ public sealed class EmorlOptions
             return;
         }
 
-        var sampling = Training.Sampling is null ? [] : OptionsValidation.Collect(() => Training.Sampling.Validate());
-        var training = OptionsValidation.Collect(() => Training.Validate()).Except(sampling, StringComparer.Ordinal);
-        failures.AddRange(training.Select(f => $"{nameof(Training)}.{f}"));
-        failures.AddRange(sampling.Select(f => $"{nameof(Training)}.{nameof(KScstOptions.Sampling)}.{f}"));
+        // KScstOptions reports its Sampling failures with its own, prefixed "Sampling.".
+        failures.AddRange(OptionsValidation.Collect(Training.Validate).Select(f => $"{nameof(Training)}.{f}"));
     }
 
     private void AddContextLengthFailure(List<string> failures)

@@ -294,7 +294,10 @@ public sealed class EmorlTrainer
     }
 
     private ObjectiveEvaluator CreateEvaluator(ObjectiveEnsemble ensemble, IReadOnlyList<string> statements) =>
-        new(ensemble.Template, ensemble.Rewards, statements, _options.EvaluationBatchSize, _loggerFactory.CreateLogger<ObjectiveEvaluator>());
+        new(ensemble.Template, ensemble.Rewards, statements, _options.EvaluationBatchSize, _loggerFactory.CreateLogger<ObjectiveEvaluator>())
+        {
+            NonFiniteRewards = _options.Training.NonFiniteRewards,
+        };
 
     private IReadOnlyList<int[]> Decode(
         ObjectiveEnsemble ensemble, IReadOnlyList<IReadOnlyList<int>> prompts, IReadOnlyList<double> weights, CancellationToken cancellationToken) =>

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Globalization;
 using System.Linq;
 using System.Threading;
 using Emorl.Generation;
@@ -192,6 +193,8 @@ public sealed partial class PolicyTrainer : IDisposable
     /// <param name="statements">The B client statements of this step.</param>
     /// <param name="cancellationToken">Checked between generated tokens.</param>
     /// <returns>The step's metrics.</returns>
+    /// <exception cref="TrainingDivergedException">A logit, the loss or the gradient norm is NaN or infinite.</exception>
+    /// <exception cref="RewardModelException">The reward model threw or returned an invalid score.</exception>
     public TrainingStepMetrics Step(IReadOnlyList<string> statements, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(statements);
@@ -200,6 +203,18 @@ public sealed partial class PolicyTrainer : IDisposable
             throw new ArgumentException("A step needs at least one statement.", nameof(statements));
         }
 
+        try
+        {
+            return TakeStep(statements, cancellationToken);
+        }
+        catch (NotFiniteNumberException error)
+        {
+            throw Diverged(error);
+        }
+    }
+
+    private TrainingStepMetrics TakeStep(IReadOnlyList<string> statements, CancellationToken cancellationToken)
+    {
         var stopwatch = Stopwatch.StartNew();
         using var scope = NewDisposeScope();
         var weights = ObjectiveWeights;
@@ -247,7 +262,16 @@ public sealed partial class PolicyTrainer : IDisposable
         foreach (var chunk in chosen.Chunk(Math.Max(1, _options.PromptsPerStep)))
         {
             using var scope = NewDisposeScope();
-            var sample = Sample(chunk, cancellationToken);
+            RolloutSample sample;
+            try
+            {
+                sample = Sample(chunk, cancellationToken);
+            }
+            catch (NotFiniteNumberException error)
+            {
+                throw Diverged(error);
+            }
+
             foreach (var row in sample.Scores)
             {
                 for (int k = 0; k < totals.Length; k++)
@@ -268,6 +292,17 @@ public sealed partial class PolicyTrainer : IDisposable
         _optimizer.Dispose();
         _valueHead?.Dispose();
     }
+
+    private TrainingDivergedException Diverged(NotFiniteNumberException error) =>
+        new(
+            string.Create(
+                CultureInfo.InvariantCulture,
+                $"Training of objective '{_model.Name}' diverged at step {_step + 1}: {error.Message} Lower LearningRate "
+                + $"(now {_options.LearningRate}; EMORL uses 1e-4), or clip gradients harder with a smaller MaxGradientNorm "
+                + $"(now {_options.MaxGradientNorm}), then train again from the base model or the last checkpoint."),
+            _model.Name,
+            _step + 1,
+            error);
 
     private static double[] FixedWeights(PolicyTrainerOptions options, IReadOnlyList<string> objectives)
     {
@@ -375,36 +410,8 @@ public sealed partial class PolicyTrainer : IDisposable
         return new RolloutSample(prompts, responses, ScorePairs(pairs));
     }
 
-    private IReadOnlyList<double>[] ScorePairs(PromptResponse[] pairs)
-    {
-        var scores = _reward.ScoreObjectives(pairs);
-        if (scores.Count != pairs.Length)
-        {
-            throw new InvalidOperationException(
-                $"Reward model '{_reward.Name}' returned {scores.Count} rows for {pairs.Length} pairs; it must return one row per pair.");
-        }
-
-        var rows = new IReadOnlyList<double>[pairs.Length];
-        int replaced = 0;
-        for (int i = 0; i < rows.Length; i++)
-        {
-            if (scores[i].Count != Objectives.Count)
-            {
-                throw new InvalidOperationException(
-                    $"Reward model '{_reward.Name}' returned {scores[i].Count} scores for pair {i} but lists {Objectives.Count} objectives.");
-            }
-
-            rows[i] = scores[i].Select(s => double.IsFinite(s) ? s : 0.0).ToArray();
-            replaced += scores[i].Count(s => !double.IsFinite(s));
-        }
-
-        if (replaced > 0)
-        {
-            LogNonFiniteScores(_logger, _reward.Name, replaced, pairs.Length);
-        }
-
-        return rows;
-    }
+    private IReadOnlyList<double>[] ScorePairs(PromptResponse[] pairs) =>
+        RewardScoring.ScoreObjectives(_reward, Objectives, pairs, _options.NonFiniteRewards, _logger);
 
     private double[] ScalarRewards(IReadOnlyList<IReadOnlyList<double>> scores, IReadOnlyList<double> weights)
     {
@@ -490,9 +497,6 @@ public sealed partial class PolicyTrainer : IDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Model} training cancelled after step {Step}")]
     private static partial void LogCancelled(ILogger logger, string model, int step);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Reward model {Reward} returned {Count} non-finite scores for {Pairs} pairs; they were replaced by 0")]
-    private static partial void LogNonFiniteScores(ILogger logger, string reward, int count, int pairs);
 
     [LoggerMessage(Level = LogLevel.Trace, Message = "{Model} sample: prompt {Prompt} response {Response}")]
     private static partial void LogSample(ILogger logger, string model, string prompt, string response);
