@@ -80,6 +80,8 @@ public sealed class LogitsAggregator
 
         public int VocabularySize => _ensemble.Head.Options.VocabularySize;
 
+        public int ContextLength => _ensemble.Head.Options.ContextLength;
+
         public void Begin(bool useCache)
         {
             _run?.Dispose();

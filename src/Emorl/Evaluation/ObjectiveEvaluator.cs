@@ -22,7 +22,7 @@ public sealed partial class ObjectiveEvaluator
     private readonly PromptTemplate _template;
     private readonly IReadOnlyList<IRewardModel> _rewards;
     private readonly IReadOnlyList<string> _statements;
-    private readonly IReadOnlyList<int>[] _prompts;
+    private readonly IReadOnlyList<IReadOnlyList<int>> _prompts;
     private readonly int _batchSize;
     private readonly ILogger _logger;
 
@@ -58,9 +58,9 @@ public sealed partial class ObjectiveEvaluator
         _template = template;
         _rewards = rewards;
         _statements = statements;
-        _prompts = statements.Select(template.EncodePrompt).ToArray();
         _batchSize = batchSize;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _prompts = template.EncodePrompts(statements, _logger);
     }
 
     /// <summary>
@@ -98,7 +98,7 @@ public sealed partial class ObjectiveEvaluator
     {
         ArgumentNullException.ThrowIfNull(generate);
         var samples = new List<PromptResponse>(_statements.Count);
-        for (int start = 0; start < _prompts.Length; start += _batchSize)
+        for (int start = 0; start < _prompts.Count; start += _batchSize)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var batch = _prompts.Skip(start).Take(_batchSize).ToArray();
@@ -114,7 +114,7 @@ public sealed partial class ObjectiveEvaluator
                 LogSample(_logger, samples[^1].Prompt, samples[^1].Response);
             }
 
-            progress?.Report(new EvaluationProgress(samples.Count, _prompts.Length));
+            progress?.Report(new EvaluationProgress(samples.Count, _prompts.Count));
         }
 
         var scores = new Dictionary<string, double>(StringComparer.Ordinal);

@@ -172,7 +172,7 @@ public sealed class EmorlTrainer
                 parts.Results.Add(TrainObjective(parts.Models[k], reward, template, trainStatements, validationStatements, progress, cancellationToken));
             }
 
-            return parts.ToEnsemble(template, _options.Decoding);
+            return parts.ToEnsemble(template, _options.Decoding, _loggerFactory.CreateLogger<ObjectiveEnsemble>());
         }
         catch
         {
@@ -209,7 +209,7 @@ public sealed class EmorlTrainer
             baseModel.SetFrozen(true);
             baseModel.eval();
             EmorlTrainerLog.AdaptersLoaded(_logger, _objectives.Length, adaptersDirectory);
-            return parts.ToEnsemble(template, _options.Decoding);
+            return parts.ToEnsemble(template, _options.Decoding, _loggerFactory.CreateLogger<ObjectiveEnsemble>());
         }
         catch
         {
@@ -338,8 +338,8 @@ public sealed class EmorlTrainer
             return reward;
         }
 
-        public ObjectiveEnsemble ToEnsemble(PromptTemplate template, GenerationOptions decoding) =>
-            new(template, Models, Rewards, OwnedRewards, Results, decoding);
+        public ObjectiveEnsemble ToEnsemble(PromptTemplate template, GenerationOptions decoding, ILogger logger) =>
+            new(template, Models, Rewards, OwnedRewards, Results, decoding, logger);
 
         public void Dispose()
         {

@@ -10,6 +10,7 @@ using Emorl.Objectives;
 using Emorl.Rewards;
 using Emorl.Tokenization;
 using Emorl.Training;
+using Microsoft.Extensions.Logging;
 
 namespace Emorl.Pipeline;
 
@@ -28,6 +29,7 @@ public sealed class ObjectiveEnsemble : IDisposable
     private readonly IRewardModel[] _rewards;
     private readonly IDisposable[] _ownedRewards;
     private readonly GenerationOptions _decoding;
+    private readonly ILogger _logger;
     private bool _disposed;
 
     internal ObjectiveEnsemble(
@@ -36,8 +38,10 @@ public sealed class ObjectiveEnsemble : IDisposable
         IReadOnlyList<IRewardModel> rewards,
         IReadOnlyList<IDisposable> ownedRewards,
         IReadOnlyList<ObjectiveTrainingResult> trainingResults,
-        GenerationOptions decoding)
+        GenerationOptions decoding,
+        ILogger logger)
     {
+        _logger = logger;
         Template = template;
         _models = [.. models];
         _rewards = [.. rewards];
@@ -89,7 +93,7 @@ public sealed class ObjectiveEnsemble : IDisposable
             return [];
         }
 
-        var prompts = statements.Select(Template.EncodePrompt).ToArray();
+        var prompts = Template.EncodePrompts(statements, _logger);
         var generated = Aggregator.Generate(
             prompts, weights, Template.Tokenizer.EndOfTextId, options ?? _decoding, cancellationToken: cancellationToken);
         return generated.Select(tokens => Template.DecodeResponse(tokens)).ToArray();

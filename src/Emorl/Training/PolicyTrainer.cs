@@ -203,6 +203,7 @@ public sealed partial class PolicyTrainer : IDisposable
             throw new ArgumentException("A step needs at least one statement.", nameof(statements));
         }
 
+        PromptTemplate.CheckStatements(statements, nameof(statements));
         try
         {
             return TakeStep(statements, cancellationToken);
@@ -257,6 +258,7 @@ public sealed partial class PolicyTrainer : IDisposable
             throw new ArgumentException("Validation needs at least one statement.", nameof(statements));
         }
 
+        PromptTemplate.CheckStatements(chosen, nameof(statements));
         var totals = new double[Objectives.Count];
         int count = 0;
         foreach (var chunk in chosen.Chunk(Math.Max(1, _options.PromptsPerStep)))
@@ -345,6 +347,11 @@ public sealed partial class PolicyTrainer : IDisposable
         }
 
         _trainCount = trainStatements.Count;
+
+        // Encoding both splits once checks every statement and logs one count of the prompts that
+        // are cut, where the steps, which encode a batch at a time, would repeat it.
+        _template.EncodePrompts(trainStatements, _logger);
+        _template.EncodePrompts(validationStatements, _logger);
     }
 
     private string[] NextBatch(IReadOnlyList<string> statements)

@@ -60,7 +60,7 @@ public sealed partial class SupervisedWarmup
             throw new ArgumentException("The warm-up needs at least one training pair.", nameof(train));
         }
 
-        var encoded = Encode(template, train);
+        var encoded = Encode(template, train, _logger);
         var random = new Random(unchecked((int)_options.Seed));
         var stopwatch = Stopwatch.StartNew();
         var losses = new List<double>(_options.Steps);
@@ -134,10 +134,11 @@ public sealed partial class SupervisedWarmup
     }
 
     private static List<(IReadOnlyList<int> Prompt, IReadOnlyList<int> Response)> Encode(
-        PromptTemplate template, IReadOnlyList<(string Statement, string Response)> pairs) =>
-        pairs.Select(p => (template.EncodePrompt(p.Statement),
-                           template.EncodeResponse(p.Response)))
-             .ToList();
+        PromptTemplate template, IReadOnlyList<(string Statement, string Response)> pairs, ILogger? logger = null)
+    {
+        var prompts = template.EncodePrompts(pairs.Select(p => p.Statement).ToArray(), logger);
+        return pairs.Select((p, i) => (prompts[i], template.EncodeResponse(p.Response))).ToList();
+    }
 
     private double TrainStep(Gpt2Model model, optim.Optimizer optimizer, List<(IReadOnlyList<int> Prompt, IReadOnlyList<int> Response)> batch, int pad)
     {

@@ -73,6 +73,22 @@ public sealed class KScstTrainerTests
     }
 
     [Fact]
+    public void BlankTrainingStatementIsRejectedWithIndex()
+    {
+        using var model = TinyModels.Create();
+        using var adapter = LoraAdapter.Create(model, new LoraOptions { Rank = 4, Alpha = 8 }, 5);
+        var objective = new LoraObjectiveModel("vowels", model, adapter, ownsAdapter: false);
+        using var trainer = new KScstTrainer(objective, new VowelReward(), Template(), SmallOptions());
+
+        var stepError = Assert.Throws<ArgumentException>(() => trainer.Step(["I feel tired", " "]));
+        var trainError = Assert.Throws<ArgumentException>(() => trainer.Train(s_statements, ["fine", "", "ok"]));
+
+        Assert.Contains("Statement 1 of 2 is empty or white space", stepError.Message, StringComparison.Ordinal);
+        Assert.Contains("Statement 1 of 3 is empty or white space", trainError.Message, StringComparison.Ordinal);
+        Assert.Equal(0, trainer.StepsTaken);
+    }
+
+    [Fact]
     public void TwoHundredStepsKeepLiveTensorCountFlat()
     {
         using var model = TinyModels.Create();
