@@ -243,7 +243,7 @@ internal sealed class CounselorRun
         Stage($"  best weights ({string.Join(", ", result.BestWeights.Select(w => w.ToString("0.#####", CultureInfo.InvariantCulture)))}), validation mean {result.BestScore:F3}, "
             + $"{result.DistinctPoints - result.SkippedPoints} points scored in {clock.Elapsed.TotalSeconds:F0} s");
         var history = result.History.Where(h => !h.Skipped).Select(h => new SearchPointReport(h.Weights, h.Score, h.Level, h.FromCache)).ToArray();
-        return (result, new SearchReport(result.Evaluations, result.DistinctPoints - result.SkippedPoints, result.ExhaustiveGridSize,
+        return (result, new SearchReport(result.Evaluations, result.DistinctPoints, result.ExhaustiveGridSize,
             _options.SearchLevels, result.BestWeights, result.BestScore, clock.Elapsed.TotalSeconds, history));
     }
 

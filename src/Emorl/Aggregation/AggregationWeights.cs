@@ -9,9 +9,9 @@ namespace Emorl.Aggregation;
 /// all zero.
 /// </summary>
 /// <remarks>
-/// All-zero weights are rejected because they leave nothing to aggregate: hidden-state aggregation
-/// would feed a zero vector to the LM head, the logits mixture has no distribution to normalise,
-/// and parameter aggregation would return the base model under an ensemble's name.
+/// All-zero weights are rejected because they leave nothing to aggregate. Hidden-state aggregation
+/// would feed a zero vector to the LM head, and the logits mixture would have no distribution to
+/// normalise. Parameter aggregation would return the base model under an ensemble's name.
 /// </remarks>
 internal static class AggregationWeights
 {

@@ -12,7 +12,7 @@ namespace Emorl.Rewards;
 /// <remarks>
 /// Checks: the model does not throw, returns one row per pair and one score per objective, and
 /// every score is a finite number in [0, 1]. Non-finite scores are replaced by 0 only when the
-/// caller's <see cref="NonFiniteRewardHandling"/> says so. Messages carry indices, never text.
+/// caller passes <see cref="NonFiniteRewardHandling.ReplaceWithZero"/>. Messages carry indices, never text.
 /// </remarks>
 internal static partial class RewardScoring
 {
