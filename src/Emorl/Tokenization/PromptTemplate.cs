@@ -133,6 +133,23 @@ public sealed partial class PromptTemplate
         }
     }
 
+    /// <summary>Checks that every id the tokenizer produces is inside the model's vocabulary.</summary>
+    /// <param name="vocabularySize">The model's vocabulary size.</param>
+    /// <param name="modelDescription">Names the model in the message, such as its shape.</param>
+    /// <param name="paramName">The caller's parameter name for the template.</param>
+    /// <exception cref="ArgumentException">The tokenizer has more ids than the model reads.</exception>
+    internal void CheckVocabulary(int vocabularySize, string modelDescription, string paramName)
+    {
+        if (Tokenizer.VocabularySize > vocabularySize)
+        {
+            throw new ArgumentException(
+                $"The template's tokenizer has {Tokenizer.VocabularySize} token ids, but the model ({modelDescription}) "
+                + $"reads only {vocabularySize}, so some prompts would hold ids the model has no embedding for. "
+                + "Use the tokenizer that the base model was built with.",
+                paramName);
+        }
+    }
+
     private int[] Encode(string statement, out bool truncated)
     {
         var body = Tokenizer.Encode(statement.Trim());

@@ -82,6 +82,8 @@ public sealed partial class PolicyTrainer : IDisposable
         ArgumentNullException.ThrowIfNull(template);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        template.CheckVocabulary(
+            model.SharedBase.Options.VocabularySize, $"objective '{model.Name}'", nameof(template));
         _adapter = model.Adapter ?? throw new ArgumentException(
             $"Objective model '{model.Name}' has no LoRA adapter to train; create one with LoraAdapter.Create.", nameof(model));
         _model = model;

@@ -89,6 +89,21 @@ public sealed class KScstTrainerTests
     }
 
     [Fact]
+    public void TokenizerLargerThanModelVocabularyIsRejected()
+    {
+        var options = TinyModels.Options();
+        options.VocabularySize = 40;
+        using var model = new Gpt2Model(options, 3);
+        using var adapter = LoraAdapter.Create(model, new LoraOptions { Rank = 4, Alpha = 8 }, 5);
+        var objective = new LoraObjectiveModel("vowels", model, adapter, ownsAdapter: false);
+
+        var error = Assert.Throws<ArgumentException>(() => new KScstTrainer(objective, new VowelReward(), Template(), SmallOptions()));
+
+        Assert.Contains("tokenizer has 61 token ids, but the model (objective 'vowels') reads only 40", error.Message, StringComparison.Ordinal);
+        Assert.Equal("template", error.ParamName);
+    }
+
+    [Fact]
     public void TwoHundredStepsKeepLiveTensorCountFlat()
     {
         using var model = TinyModels.Create();
