@@ -11,7 +11,7 @@ namespace Emorl.Data;
 /// </summary>
 /// <remarks>
 /// Every character before the invalid byte is returned first, so a caller that tracks lines and
-/// columns knows exactly where the byte sits when <see cref="InvalidUtf8Exception"/> is thrown.
+/// columns can report exactly where the byte is when <see cref="InvalidUtf8Exception"/> is thrown.
 /// A UTF-8 byte-order mark is returned as U+FEFF for the caller to skip. Only <see cref="Peek"/>
 /// and <see cref="Read()"/> are overridden, which is all <see cref="CsvReader"/> calls.
 /// Not thread-safe.

@@ -109,8 +109,8 @@ internal static class DecodingLoop
     }
 
     /// <summary>
-    /// Rejects a batch whose longest prompt plus the new tokens the model reads back would pass the
-    /// context, before any work is done, instead of failing part-way through decoding.
+    /// Rejects a batch whose longest prompt plus the new tokens the model reads back would exceed
+    /// the context, before any work is done, instead of failing part-way through decoding.
     /// </summary>
     private static void CheckContext(IReadOnlyList<IReadOnlyList<int>> prompts, int maxNewTokens, int contextLength)
     {

@@ -5,7 +5,7 @@ using Emorl.Rewards;
 
 namespace Emorl.Tests.Rewards;
 
-/// <summary>A user's reward model that returns a chosen value, or throws, for responses containing a marker.</summary>
+/// <summary>A user's reward model that returns a chosen value, or throws, for pairs whose prompt contains a marker.</summary>
 internal sealed class FaultyReward(double faultyScore, bool throws = false, string marker = "") : IRewardModel
 {
     public string Name => "faulty";

@@ -47,7 +47,7 @@ public sealed class PromptTemplateTests
     }
 
     [Fact]
-    public void LongStatementsAreCutFromLeftWithOneWarning()
+    public void LongStatementsCutWithOneWarning()
     {
         var template = CharacterTemplate(30);
         var logger = new RecordingLogger<PromptTemplate>();
