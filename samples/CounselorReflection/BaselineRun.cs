@@ -157,7 +157,7 @@ internal sealed class BaselineRun
 
         var test = testEvaluator.Evaluate(p => soups.Generate(p, result.BestWeights, eos, greedy, cancellationToken: _cancellationToken), _cancellationToken);
         PrintScores("model_soups", test);
-        var history = result.History.Select(h => new SearchPointReport(h.Weights, h.Score, h.Level, h.FromCache)).ToArray();
+        var history = result.History.Where(h => !h.Skipped).Select(h => new SearchPointReport(h.Weights, h.Score, h.Level, h.FromCache)).ToArray();
         var searchReport = new SearchReport(result.Evaluations, result.DistinctPoints, result.ExhaustiveGridSize,
             _options.SearchLevels, result.BestWeights, result.BestScore, searchSeconds, history);
         var method = new MethodReport("model_soups", result.BestWeights, test.Scores, test.Mean, test.DistinctTwo, dataPoints, trainingSeconds, searchSeconds);

@@ -282,10 +282,10 @@ internal sealed class CounselorRun
                 (weights, token) => evaluator.Evaluate(prompts => aggregator.Generate(prompts, weights, eos, greedy, cancellationToken: token), token).Mean,
                 new SyncProgress<GridSearchProgress>(p => bar.Report((p.Evaluations, Invariant($"level {p.Level}/{p.Levels}, best {p.BestScore:F3}")))),
                 _cancellationToken),
-            r => Invariant($"{r.DistinctPoints} points scored, best {r.BestScore:F3}"));
+            r => Invariant($"{r.DistinctPoints - r.SkippedPoints} points scored, best {r.BestScore:F3}"));
         Stage($"  best weights ({string.Join(", ", result.BestWeights.Select(w => w.ToString("0.#####", CultureInfo.InvariantCulture)))}), validation mean {result.BestScore:F3}, "
-            + $"{result.DistinctPoints} points scored in {clock.Elapsed.TotalSeconds:F0} s");
-        var history = result.History.Select(h => new SearchPointReport(h.Weights, h.Score, h.Level, h.FromCache)).ToArray();
+            + $"{result.DistinctPoints - result.SkippedPoints} points scored in {clock.Elapsed.TotalSeconds:F0} s");
+        var history = result.History.Where(h => !h.Skipped).Select(h => new SearchPointReport(h.Weights, h.Score, h.Level, h.FromCache)).ToArray();
         return (result, new SearchReport(result.Evaluations, result.DistinctPoints, result.ExhaustiveGridSize,
             _options.SearchLevels, result.BestWeights, result.BestScore, clock.Elapsed.TotalSeconds, history));
     }

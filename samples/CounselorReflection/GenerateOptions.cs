@@ -69,10 +69,16 @@ internal sealed class GenerateOptions
         for (int k = 0; k < parts.Length; k++)
         {
             if (!double.TryParse(parts[k], NumberStyles.Float, CultureInfo.InvariantCulture, out weights[k])
-                || !double.IsFinite(weights[k]) || weights[k] < 0)
+                || !double.IsFinite(weights[k]))
             {
                 throw new ArgumentException(
-                    $"--weights '{value}': '{parts[k]}' is not a finite number ≥ 0; pass one weight per objective, such as 0.5,0.25,0.25.");
+                    $"--weights '{value}': weight {k + 1} ('{parts[k]}') is not a finite number; pass one number ≥ 0 per objective, such as 0.5,0.25,0.25.");
+            }
+
+            if (weights[k] < 0)
+            {
+                throw new ArgumentException(
+                    $"--weights '{value}': weight {k + 1} ('{parts[k]}') is negative, but weights must be ≥ 0; use 0 to leave an objective out.");
             }
         }
 

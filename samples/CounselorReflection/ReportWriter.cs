@@ -81,7 +81,7 @@ internal static class ReportWriter
         text.AppendLine();
         text.AppendLine("## Weight search");
         text.AppendLine();
-        text.AppendLine(Invariant($"Hierarchical grid search, {report.Search.Levels} levels: {report.Search.Evaluations} grid points visited, {report.Search.DistinctPoints} scored (an exhaustive grid at the same resolution has {report.Search.ExhaustiveGridPoints} points), {report.Search.Seconds:F0} s. Best weights ({string.Join(", ", report.Search.BestWeights.Select(w => w.ToString("0.#####", CultureInfo.InvariantCulture)))}) with validation mean {report.Search.BestValidationMean:F3}."));
+        text.AppendLine(Invariant($"Hierarchical grid search, {report.Search.Levels} levels: {report.Search.Evaluations} grid points visited, {report.Search.DistinctPoints} distinct (an exhaustive grid at the same resolution has {report.Search.ExhaustiveGridPoints} points), {report.Search.Seconds:F0} s. Best weights ({string.Join(", ", report.Search.BestWeights.Select(w => w.ToString("0.#####", CultureInfo.InvariantCulture)))}) with validation mean {report.Search.BestValidationMean:F3}."));
         AppendPlot(text, plots, ReportPlots.SearchScoresFile, "Score of every grid-point visit");
         AppendPlot(text, plots, ReportPlots.SearchWeightsFile, "Visited weights on the triangle of normalised weights");
         text.AppendLine();

@@ -61,13 +61,13 @@ public sealed class HiddenStateAggregator
 
     /// <summary>Generates one response per prompt with the given weights.</summary>
     /// <param name="prompts">Prompt token ids, each non-empty.</param>
-    /// <param name="weights">K finite non-negative weights; they need not sum to 1.</param>
+    /// <param name="weights">K finite non-negative weights, not all zero; they need not sum to 1.</param>
     /// <param name="endOfTextId">The id that ends a response; also used for padding.</param>
     /// <param name="options">Greedy or sampling settings.</param>
     /// <param name="seed">Seed for sampling, or null to use the global generator.</param>
     /// <param name="cancellationToken">Checked before each new token.</param>
     /// <returns>The new tokens of each row, end-of-text excluded.</returns>
-    /// <exception cref="ArgumentException">The weights have the wrong length or a negative or non-finite value.</exception>
+    /// <exception cref="ArgumentException">The weights have the wrong length, a negative or non-finite value, or are all zero.</exception>
     /// <exception cref="OperationCanceledException">Cancellation was requested before decoding finished.</exception>
     public IReadOnlyList<int[]> Generate(
         IReadOnlyList<IReadOnlyList<int>> prompts,
@@ -144,6 +144,8 @@ public sealed class HiddenStateAggregator
         public Device Device => _ensemble.Head.Device;
 
         public int VocabularySize => _ensemble.Head.Options.VocabularySize;
+
+        public int ContextLength => _ensemble.Head.Options.ContextLength;
 
         public void Begin(bool useCache)
         {

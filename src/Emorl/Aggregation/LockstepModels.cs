@@ -38,8 +38,9 @@ internal sealed class LockstepModels
             if (!ReferenceEquals(model.SharedBase, first.SharedBase))
             {
                 throw new ArgumentException(
-                    $"Objective models '{first.Name}' and '{model.Name}' use different base models, so they " +
-                    "share no LM head; build every objective model on the same base model instance.",
+                    $"Objective models '{first.Name}' and '{model.Name}' use different base models "
+                    + $"('{first.Name}': {DescribeBase(first.SharedBase)}; '{model.Name}': {DescribeBase(model.SharedBase)}), "
+                    + $"so they share no LM head. {DescribeMismatch(first.SharedBase, model.SharedBase)}",
                     nameof(models));
             }
         }
@@ -50,33 +51,36 @@ internal sealed class LockstepModels
 
     public int Count => _models.Length;
 
+    /// <summary>Describes a base model's shape for error messages.</summary>
+    internal static string DescribeBase(Gpt2Model model)
+    {
+        Gpt2Options options = model.Options;
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"vocabulary {options.VocabularySize}, hidden size {options.HiddenSize}, {options.LayerCount} layers, "
+            + $"{options.HeadCount} heads, context {options.ContextLength}");
+    }
+
+    private static string DescribeMismatch(Gpt2Model first, Gpt2Model second)
+    {
+        Gpt2Options a = first.Options;
+        Gpt2Options b = second.Options;
+        bool sameShape = a.VocabularySize == b.VocabularySize && a.HiddenSize == b.HiddenSize
+            && a.LayerCount == b.LayerCount && a.HeadCount == b.HeadCount && a.ContextLength == b.ContextLength;
+        return sameShape
+            ? "The shapes match but the instances differ: load the base model once and build every objective model on that instance."
+            : "Their adapters were trained on different base models; train or load every adapter on the same base model.";
+    }
+
     public IReadOnlyList<string> Objectives => _models.Select(m => m.Name).ToArray();
 
     public bool BatchesAdapters { get; }
 
     public Gpt2Model Head => _models[0].SharedBase;
 
-    /// <summary>Checks that there is one finite, non-negative weight per model.</summary>
-    public void ValidateWeights(IReadOnlyList<double> weights)
-    {
-        ArgumentNullException.ThrowIfNull(weights);
-        if (weights.Count != _models.Length)
-        {
-            throw new ArgumentException(
-                $"Got {weights.Count} weights for {_models.Length} objective models ({string.Join(", ", Objectives)}); " +
-                "pass one weight per model, in the same order.", nameof(weights));
-        }
-
-        for (int k = 0; k < weights.Count; k++)
-        {
-            if (!double.IsFinite(weights[k]) || weights[k] < 0)
-            {
-                throw new ArgumentException(
-                    $"Weight {k} ('{_models[k].Name}') is {weights[k].ToString(CultureInfo.InvariantCulture)}; " +
-                    "every weight must be a finite number ≥ 0.", nameof(weights));
-            }
-        }
-    }
+    /// <summary>Checks that there is one finite, non-negative weight per model, and not all of them zero.</summary>
+    public void ValidateWeights(IReadOnlyList<double> weights) =>
+        AggregationWeights.Validate(weights, Objectives, nameof(weights));
 
     /// <summary>Starts one generation: stacked adapters with one cache when possible, else one cache per model.</summary>
     public Run Begin(bool useCache)

@@ -98,12 +98,6 @@ public sealed class LogitsAggregator
         ArgumentNullException.ThrowIfNull(options);
         _ensemble.ValidateWeights(weights);
         double total = weights.Sum();
-        if (!(total > 0))
-        {
-            throw new ArgumentException(
-                "All mixture weights are zero, so there is no distribution to pick from; give at least one model a positive weight.",
-                nameof(weights));
-        }
 
         using var source = new Source(_ensemble, weights.Select(w => w / total).ToArray());
         using var generator = seed is null ? null : new Generator((ulong)seed.Value);
@@ -128,6 +122,8 @@ public sealed class LogitsAggregator
         public Device Device => _ensemble.Head.Device;
 
         public int VocabularySize => _ensemble.Head.Options.VocabularySize;
+
+        public int ContextLength => _ensemble.Head.Options.ContextLength;
 
         public void Begin(bool useCache)
         {

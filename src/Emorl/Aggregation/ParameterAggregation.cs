@@ -58,14 +58,18 @@ public sealed class ParameterAggregation : IDisposable
             ArgumentNullException.ThrowIfNull(adapters[k], nameof(adapters));
             foreach (var path in adapters[k].Targets)
             {
-                if (!projections.TryGetValue(path, out var projection)
-                    || !adapters[k].TryGetFactors(path, out var a, out var b)
-                    || a.shape[1] != projection.InFeatures
-                    || b.shape[0] != projection.OutFeatures)
+                adapters[k].TryGetFactors(path, out var a, out var b);
+                bool found = projections.TryGetValue(path, out var projection);
+                if (!found || a.shape[1] != projection.InFeatures || b.shape[0] != projection.OutFeatures)
                 {
+                    string baseShape = found
+                        ? $"in {projection.InFeatures}, out {projection.OutFeatures}"
+                        : "no such projection";
                     throw new ArgumentException(
-                        $"Adapter {k} adapts '{path}', which the base model lacks or has with another shape; " +
-                        "merge only adapters trained on this base model.", nameof(adapters));
+                        $"Adapter {k} does not fit the base model at '{path}': the adapter has in {a.shape[1]}, "
+                        + $"out {b.shape[0]} and the base model ({LockstepModels.DescribeBase(baseModel)}) has "
+                        + $"{baseShape}. Merge only adapters trained on this base model.",
+                        nameof(adapters));
                 }
             }
         }
@@ -79,9 +83,9 @@ public sealed class ParameterAggregation : IDisposable
     public int Count => _adapters.Length;
 
     /// <summary>Builds a new model whose adapted projections hold W_0 + Σ_k w_k · (alpha_k / r_k) · B_k A_k.</summary>
-    /// <param name="weights">K finite weights; they need not sum to 1.</param>
+    /// <param name="weights">K finite weights ≥ 0, not all zero; they need not sum to 1.</param>
     /// <returns>A frozen model in evaluation mode; the caller owns it.</returns>
-    /// <exception cref="ArgumentException">The weights have the wrong length or a non-finite value.</exception>
+    /// <exception cref="ArgumentException">The weights have the wrong length, a negative or non-finite value, or are all zero.</exception>
     public Gpt2Model Merge(IReadOnlyList<double> weights)
     {
         ValidateWeights(weights);
@@ -101,7 +105,7 @@ public sealed class ParameterAggregation : IDisposable
 
     /// <summary>Generates one response per prompt with the model merged from <paramref name="weights"/>.</summary>
     /// <param name="prompts">Prompt token ids, each non-empty.</param>
-    /// <param name="weights">K finite weights.</param>
+    /// <param name="weights">K finite weights ≥ 0, not all zero.</param>
     /// <param name="endOfTextId">The id that ends a response; also used for padding.</param>
     /// <param name="options">Greedy or sampling settings.</param>
     /// <param name="seed">Seed for sampling, or null to use the global generator.</param>
@@ -219,23 +223,6 @@ public sealed class ParameterAggregation : IDisposable
         return changed.Count;
     }
 
-    private void ValidateWeights(IReadOnlyList<double> weights)
-    {
-        ArgumentNullException.ThrowIfNull(weights);
-        if (weights.Count != _adapters.Length)
-        {
-            throw new ArgumentException(
-                $"Got {weights.Count} weights for {_adapters.Length} adapters; pass one weight per adapter, in the same order.",
-                nameof(weights));
-        }
-
-        for (int k = 0; k < weights.Count; k++)
-        {
-            if (!double.IsFinite(weights[k]))
-            {
-                throw new ArgumentException(
-                    $"Weight {k} is {weights[k].ToString(CultureInfo.InvariantCulture)}; every weight must be finite.", nameof(weights));
-            }
-        }
-    }
+    private void ValidateWeights(IReadOnlyList<double> weights) =>
+        AggregationWeights.Validate(weights, _adapters.Select((_, k) => "adapter " + k.ToString(CultureInfo.InvariantCulture)).ToArray(), nameof(weights));
 }

@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
+using System.Linq;
 using System.Text;
 
 namespace Emorl.Data;
@@ -24,6 +26,8 @@ internal sealed class CsvReader
     private const char Separator = ',';
     private const char ByteOrderMark = '\uFEFF';
 
+    private static readonly Encoding s_windows1252 = CodePagesEncodingProvider.Instance.GetEncoding(1252)!;
+
     private readonly TextReader _reader;
     private readonly StringBuilder _cell = new();
     private readonly List<string> _cells = [];
@@ -45,17 +49,55 @@ internal sealed class CsvReader
         SourceName = sourceName;
     }
 
-    /// <summary>Opens a UTF-8 file for reading, or another Unicode encoding that a byte-order mark names.</summary>
+    /// <summary>Opens a CSV file for reading.</summary>
     /// <param name="path">The file path.</param>
+    /// <param name="encoding">
+    /// The file's encoding, or <see langword="null"/> for UTF-8, in which an invalid byte is an error
+    /// and a UTF-16 or UTF-32 byte-order mark switches to that encoding.
+    /// </param>
     /// <returns>A reader that the caller disposes.</returns>
-    public static StreamReader OpenFile(string path) =>
-        new(path, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+    public static TextReader OpenFile(string path, Encoding? encoding = null) =>
+        Open(File.OpenRead(path), leaveOpen: false, encoding);
 
-    /// <summary>Wraps a UTF-8 stream for reading, or another Unicode encoding that a byte-order mark names.</summary>
+    /// <summary>Wraps a CSV stream for reading; see <see cref="OpenFile"/> for the encodings.</summary>
     /// <param name="stream">The stream, which stays open when the returned reader is disposed.</param>
+    /// <param name="encoding">The stream's encoding, or <see langword="null"/> for UTF-8 as in <see cref="OpenFile"/>.</param>
     /// <returns>A reader that the caller disposes.</returns>
-    public static StreamReader OpenStream(Stream stream) =>
-        new(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: -1, leaveOpen: true);
+    public static TextReader OpenStream(Stream stream, Encoding? encoding = null) =>
+        Open(stream, leaveOpen: true, encoding);
+
+    private static TextReader Open(Stream stream, bool leaveOpen, Encoding? encoding)
+    {
+        if (encoding is not null && encoding.CodePage != Encoding.UTF8.CodePage)
+        {
+            return new StreamReader(stream, encoding, detectEncodingFromByteOrderMarks: false, bufferSize: -1, leaveOpen);
+        }
+
+        // NOTE: only UTF-8 is decoded strictly. Text that a UTF-16 or UTF-32 byte-order mark announces
+        // goes through StreamReader, which replaces invalid sequences with U+FFFD.
+        if (HasUtf16Or32ByteOrderMark(stream))
+        {
+            return new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: -1, leaveOpen);
+        }
+
+        return new StrictUtf8Reader(stream, leaveOpen);
+    }
+
+    /// <summary>Looks for FF FE or FE FF (UTF-16, or UTF-32 little-endian) or 00 00 FE FF at the start of a seekable stream.</summary>
+    private static bool HasUtf16Or32ByteOrderMark(Stream stream)
+    {
+        if (!stream.CanSeek)
+        {
+            return false;
+        }
+
+        long start = stream.Position;
+        Span<byte> head = stackalloc byte[4];
+        int count = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        stream.Position = start;
+        return (count >= 2 && ((head[0] == 0xFF && head[1] == 0xFE) || (head[0] == 0xFE && head[1] == 0xFF)))
+            || (count == 4 && head[0] == 0 && head[1] == 0 && head[2] == 0xFE && head[3] == 0xFF);
+    }
 
     /// <summary>Gets the file path or name used in error messages.</summary>
     public string SourceName { get; }
@@ -65,8 +107,30 @@ internal sealed class CsvReader
 
     /// <summary>Reads the next row.</summary>
     /// <returns>The row's cells, valid until the next call; <see langword="null"/> at the end.</returns>
-    /// <exception cref="DatasetFormatException">The text is not valid CSV.</exception>
+    /// <exception cref="DatasetFormatException">The text is not valid CSV, or not valid in its encoding.</exception>
     public IReadOnlyList<string>? ReadRow()
+    {
+        try
+        {
+            return ReadRowCore();
+        }
+        catch (InvalidUtf8Exception error)
+        {
+            throw CreateEncodingError(error);
+        }
+        catch (DecoderFallbackException error)
+        {
+            throw new DatasetFormatException(
+                SourceName,
+                _line,
+                _column,
+                $"The text at or after this point is not valid in its encoding ({error.Message}). "
+                + "Re-save the file as UTF-8, or pass the encoding it was written in to the loader.",
+                error);
+        }
+    }
+
+    private List<string>? ReadRowCore()
     {
         SkipByteOrderMark();
         SkipEmptyLines();
@@ -98,6 +162,27 @@ internal sealed class CsvReader
     {
         (int line, int column) = _cellStarts[cellIndex];
         return new DatasetFormatException(SourceName, line, column, problem);
+    }
+
+    private DatasetFormatException CreateEncodingError(InvalidUtf8Exception error)
+    {
+        byte first = error.Bytes.Length > 0 ? error.Bytes[0] : (byte)0;
+        string bytes = string.Join(' ', error.Bytes.Select(b => "0x" + b.ToString("X2", CultureInfo.InvariantCulture)));
+        string windows1252 = first >= 0x80
+            ? $" In Windows-1252, the usual encoding of CSV files that Excel saves on Windows, byte 0x{first:X2} is "
+              + $"'{s_windows1252.GetString([first])}'."
+            : "";
+        return new DatasetFormatException(
+            SourceName,
+            _line,
+            _column,
+            string.Create(
+                CultureInfo.InvariantCulture,
+                $"Byte 0x{first:X2} at byte offset {error.ByteOffset} (bytes {bytes}) is not valid UTF-8, so the file is "
+                + $"probably in another encoding.{windows1252} Re-save the file as UTF-8 (for example "
+                + $"'iconv -f WINDOWS-1252 -t UTF-8 in.csv > out.csv', or 'CSV UTF-8' in Excel's Save As), or pass the "
+                + $"encoding to the loader, such as CodePagesEncodingProvider.Instance.GetEncoding(1252)."),
+            error);
     }
 
     private void SkipByteOrderMark()

@@ -47,6 +47,20 @@ public sealed class DatasetFormatException : FormatException
         ColumnNumber = columnNumber;
     }
 
+    /// <summary>Initializes a new instance that records where the problem is and the exception that caused it.</summary>
+    /// <param name="sourceName">The file path, or the name given to a stream or text reader.</param>
+    /// <param name="lineNumber">The 1-based line where the problem starts.</param>
+    /// <param name="columnNumber">The 1-based character column where the problem starts.</param>
+    /// <param name="problem">What is wrong and how to fix it, as one or more sentences.</param>
+    /// <param name="innerException">The exception that caused this one.</param>
+    public DatasetFormatException(string sourceName, int lineNumber, int columnNumber, string problem, Exception innerException)
+        : base($"{sourceName}, line {lineNumber}, column {columnNumber}: {problem}", innerException)
+    {
+        SourceName = sourceName;
+        LineNumber = lineNumber;
+        ColumnNumber = columnNumber;
+    }
+
     /// <summary>Gets the file path or stream name, or <see langword="null"/> when not recorded.</summary>
     public string? SourceName { get; }
 

@@ -2,6 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Emorl.Data;
 
@@ -16,8 +19,10 @@ namespace Emorl.Data;
 /// Rows are joined on (sp_id, rp_id). The published files repeat some pairs, with the same texts
 /// but sometimes different levels, so the n-th row with a pair in one file joins the n-th row
 /// with that pair in the others. A row whose pair and occurrence is missing from another file is
-/// dropped and counted in <see cref="EpitomeDataset.UnmatchedRowCount"/>. Texts are trimmed and
-/// taken from the emotional-reactions file.
+/// dropped and counted in <see cref="EpitomeDataset.UnmatchedRowCount"/>, and in the log by the
+/// overloads that take a logger. Texts are trimmed and taken from the emotional-reactions file. An
+/// empty <c>seeker_post</c> or <c>response_post</c> is an error, because the record would train on
+/// an empty prompt or response.
 /// </para>
 /// <para>
 /// The combined form is one CSV file with the header
@@ -54,7 +59,19 @@ public static class EpitomeLoader
     /// <exception cref="DatasetFormatException">
     /// A file is not valid CSV, lacks a column or has an invalid level.
     /// </exception>
-    public static EpitomeDataset LoadFolder(string folder)
+    public static EpitomeDataset LoadFolder(string folder) => LoadFolder(folder, null, null);
+
+    /// <summary>Reads and joins the three per-mechanism files in a folder, in a given encoding, and logs what was left out.</summary>
+    /// <param name="folder">A folder containing the three files.</param>
+    /// <param name="encoding">The files' encoding, or <see langword="null"/> for UTF-8.</param>
+    /// <param name="logger">Receives the count of rows that did not join, or <see langword="null"/>.</param>
+    /// <returns>The joined records and the count of rows that did not join.</returns>
+    /// <exception cref="ArgumentException"><paramref name="folder"/> is null, empty or white space.</exception>
+    /// <exception cref="FileNotFoundException">One of the three files is missing.</exception>
+    /// <exception cref="DatasetFormatException">
+    /// A file is not valid text in its encoding or not valid CSV, lacks a column, has an empty text or an invalid level.
+    /// </exception>
+    public static EpitomeDataset LoadFolder(string folder, Encoding? encoding, ILogger? logger)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
 
@@ -76,13 +93,15 @@ public static class EpitomeLoader
             }
         }
 
-        using StreamReader emotionalReactions = CsvReader.OpenFile(paths[0]);
-        using StreamReader interpretations = CsvReader.OpenFile(paths[1]);
-        using StreamReader explorations = CsvReader.OpenFile(paths[2]);
+        using TextReader emotionalReactions = CsvReader.OpenFile(paths[0], encoding);
+        using TextReader interpretations = CsvReader.OpenFile(paths[1], encoding);
+        using TextReader explorations = CsvReader.OpenFile(paths[2], encoding);
         return Join(
             ReadMechanism(emotionalReactions, paths[0]),
             ReadMechanism(interpretations, paths[1]),
-            ReadMechanism(explorations, paths[2]));
+            ReadMechanism(explorations, paths[2]),
+            folder,
+            logger);
     }
 
     /// <summary>Reads and joins the three per-mechanism files from text readers.</summary>
@@ -98,7 +117,25 @@ public static class EpitomeLoader
     public static EpitomeDataset Load(
         TextReader emotionalReactions,
         TextReader interpretations,
-        TextReader explorations)
+        TextReader explorations) =>
+        Load(emotionalReactions, interpretations, explorations, null);
+
+    /// <summary>Reads and joins the three per-mechanism files from text readers and logs what was left out.</summary>
+    /// <param name="emotionalReactions">The emotional-reactions CSV, read to the end and not disposed.</param>
+    /// <param name="interpretations">The interpretations CSV, read to the end and not disposed.</param>
+    /// <param name="explorations">The explorations CSV, read to the end and not disposed.</param>
+    /// <param name="logger">Receives the count of rows that did not join, or <see langword="null"/>.</param>
+    /// <returns>The joined records and the count of rows that did not join.</returns>
+    /// <exception cref="ArgumentNullException">A reader is <see langword="null"/>.</exception>
+    /// <exception cref="DatasetFormatException">
+    /// A text is not valid CSV, lacks a column, has an empty text or an invalid level. The message names the
+    /// published file name.
+    /// </exception>
+    public static EpitomeDataset Load(
+        TextReader emotionalReactions,
+        TextReader interpretations,
+        TextReader explorations,
+        ILogger? logger)
     {
         ArgumentNullException.ThrowIfNull(emotionalReactions);
         ArgumentNullException.ThrowIfNull(interpretations);
@@ -107,7 +144,9 @@ public static class EpitomeLoader
         return Join(
             ReadMechanism(emotionalReactions, EmotionalReactionsFileName),
             ReadMechanism(interpretations, InterpretationsFileName),
-            ReadMechanism(explorations, ExplorationsFileName));
+            ReadMechanism(explorations, ExplorationsFileName),
+            "EPITOME",
+            logger);
     }
 
     /// <summary>Reads a combined file with all three levels in one row.</summary>
@@ -118,12 +157,24 @@ public static class EpitomeLoader
     /// <exception cref="DatasetFormatException">
     /// The file is not valid CSV, lacks a column or has an invalid level.
     /// </exception>
-    public static EpitomeDataset LoadCombined(string path)
+    public static EpitomeDataset LoadCombined(string path) => LoadCombined(path, null, null);
+
+    /// <summary>Reads a combined file in a given encoding and logs the record count.</summary>
+    /// <param name="path">The path of a CSV file with the columns in <see cref="CombinedColumnNames"/>.</param>
+    /// <param name="encoding">The file's encoding, or <see langword="null"/> for UTF-8.</param>
+    /// <param name="logger">Receives the record count, or <see langword="null"/>.</param>
+    /// <returns>The records, in file order, with an unmatched count of 0.</returns>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is null, empty or white space.</exception>
+    /// <exception cref="FileNotFoundException">No file exists at <paramref name="path"/>.</exception>
+    /// <exception cref="DatasetFormatException">
+    /// The file is not valid text in its encoding or not valid CSV, lacks a column, has an empty text or an invalid level.
+    /// </exception>
+    public static EpitomeDataset LoadCombined(string path, Encoding? encoding, ILogger? logger)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
 
-        using StreamReader reader = CsvReader.OpenFile(path);
-        return LoadCombined(reader, path);
+        using TextReader reader = CsvReader.OpenFile(path, encoding);
+        return LoadCombined(reader, path, logger);
     }
 
     /// <summary>Reads a combined file from a stream, such as an embedded resource.</summary>
@@ -134,13 +185,26 @@ public static class EpitomeLoader
     /// <exception cref="DatasetFormatException">
     /// The text is not valid CSV, lacks a column or has an invalid level.
     /// </exception>
-    public static EpitomeDataset LoadCombined(Stream stream, string sourceName = "stream")
+    public static EpitomeDataset LoadCombined(Stream stream, string sourceName = "stream") =>
+        LoadCombined(stream, sourceName, null, null);
+
+    /// <summary>Reads a combined file from a stream in a given encoding and logs the record count.</summary>
+    /// <param name="stream">CSV text, read to the end and left open.</param>
+    /// <param name="sourceName">A name for the stream, used in error messages and the log.</param>
+    /// <param name="encoding">The stream's encoding, or <see langword="null"/> for UTF-8.</param>
+    /// <param name="logger">Receives the record count, or <see langword="null"/>.</param>
+    /// <returns>The records, in input order, with an unmatched count of 0.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="stream"/> or <paramref name="sourceName"/> is <see langword="null"/>.</exception>
+    /// <exception cref="DatasetFormatException">
+    /// The text is not valid in its encoding or not valid CSV, lacks a column, has an empty text or an invalid level.
+    /// </exception>
+    public static EpitomeDataset LoadCombined(Stream stream, string sourceName, Encoding? encoding, ILogger? logger)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(sourceName);
 
-        using StreamReader reader = CsvReader.OpenStream(stream);
-        return LoadCombined(reader, sourceName);
+        using TextReader reader = CsvReader.OpenStream(stream, encoding);
+        return LoadCombined(reader, sourceName, logger);
     }
 
     /// <summary>Reads a combined file from a text reader.</summary>
@@ -151,7 +215,19 @@ public static class EpitomeLoader
     /// <exception cref="DatasetFormatException">
     /// The text is not valid CSV, lacks a column or has an invalid level.
     /// </exception>
-    public static EpitomeDataset LoadCombined(TextReader reader, string sourceName = "text")
+    public static EpitomeDataset LoadCombined(TextReader reader, string sourceName = "text") =>
+        LoadCombined(reader, sourceName, null);
+
+    /// <summary>Reads a combined file from a text reader and logs the record count.</summary>
+    /// <param name="reader">The CSV text, read to the end and not disposed.</param>
+    /// <param name="sourceName">A name for the text, used in error messages and the log.</param>
+    /// <param name="logger">Receives the record count, or <see langword="null"/>.</param>
+    /// <returns>The records, in input order, with an unmatched count of 0.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="reader"/> or <paramref name="sourceName"/> is <see langword="null"/>.</exception>
+    /// <exception cref="DatasetFormatException">
+    /// The text is not valid CSV, lacks a column, has an empty text or an invalid level.
+    /// </exception>
+    public static EpitomeDataset LoadCombined(TextReader reader, string sourceName, ILogger? logger)
     {
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(sourceName);
@@ -168,13 +244,14 @@ public static class EpitomeLoader
         for (IReadOnlyList<string>? row = csv.ReadRow(); row is not null; row = csv.ReadRow())
         {
             records.Add(new EmpathyRecord(
-                row[indices[0]].Trim(),
-                row[indices[1]].Trim(),
+                ReadText(csv, row, indices[0], CombinedColumnNames[0]),
+                ReadText(csv, row, indices[1], CombinedColumnNames[1]),
                 ParseLevel(csv, row, indices[2], CombinedColumnNames[2]),
                 ParseLevel(csv, row, indices[3], CombinedColumnNames[3]),
                 ParseLevel(csv, row, indices[4], CombinedColumnNames[4])));
         }
 
+        DatasetLoaderLog.Loaded(logger ?? NullLogger.Instance, sourceName, records.Count);
         return new EpitomeDataset(records, 0);
     }
 
@@ -197,8 +274,8 @@ public static class EpitomeLoader
             occurrences[pair] = occurrence + 1;
             rows.Add(new MechanismRow(
                 new RowKey(pair.Item1, pair.Item2, occurrence),
-                row[seekerPostIndex].Trim(),
-                row[responsePostIndex].Trim(),
+                ReadText(csv, row, seekerPostIndex, "seeker_post"),
+                ReadText(csv, row, responsePostIndex, "response_post"),
                 ParseLevel(csv, row, levelIndex, "level")));
         }
 
@@ -208,7 +285,9 @@ public static class EpitomeLoader
     private static EpitomeDataset Join(
         List<MechanismRow> emotionalReactions,
         List<MechanismRow> interpretations,
-        List<MechanismRow> explorations)
+        List<MechanismRow> explorations,
+        string sourceName,
+        ILogger? logger)
     {
         Dictionary<RowKey, int> interpretationLevels = IndexLevels(interpretations);
         Dictionary<RowKey, int> explorationLevels = IndexLevels(explorations);
@@ -226,7 +305,15 @@ public static class EpitomeLoader
 
         // Every joined record uses one row of each file, and every other row is unmatched.
         int totalRows = emotionalReactions.Count + interpretations.Count + explorations.Count;
-        return new EpitomeDataset(records, totalRows - (3 * records.Count));
+        int unmatched = totalRows - (3 * records.Count);
+        logger ??= NullLogger.Instance;
+        DatasetLoaderLog.Loaded(logger, sourceName, records.Count);
+        if (unmatched > 0)
+        {
+            DatasetLoaderLog.EpitomeUnmatched(logger, sourceName, unmatched);
+        }
+
+        return new EpitomeDataset(records, unmatched);
     }
 
     private static Dictionary<RowKey, int> IndexLevels(List<MechanismRow> rows)
@@ -238,6 +325,20 @@ public static class EpitomeLoader
         }
 
         return levels;
+    }
+
+    private static string ReadText(CsvReader csv, IReadOnlyList<string> row, int index, string columnName)
+    {
+        string text = row[index].Trim();
+        if (text.Length == 0)
+        {
+            throw csv.CreateCellError(
+                index,
+                $"The {columnName} cell is empty, so the record would have no text to train or score on. "
+                + "Fill in the text or delete the row.");
+        }
+
+        return text;
     }
 
     private static int ParseLevel(CsvReader csv, IReadOnlyList<string> row, int index, string columnName)

@@ -8,4 +8,8 @@ namespace Emorl.Data;
 /// The rows dropped because an earlier row had the same trimmed prompt (ordinal comparison).
 /// </param>
 /// <param name="EmptyResponseCount">The response cells skipped because they were empty after trimming.</param>
-public sealed record PairDataset(IReadOnlyList<PairRecord> Records, int DuplicatePromptCount, int EmptyResponseCount);
+public sealed record PairDataset(IReadOnlyList<PairRecord> Records, int DuplicatePromptCount, int EmptyResponseCount)
+{
+    /// <summary>Gets the rows skipped because every cell was empty after trimming.</summary>
+    public int BlankRowCount { get; init; }
+}

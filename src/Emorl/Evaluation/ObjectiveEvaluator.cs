@@ -22,7 +22,7 @@ public sealed partial class ObjectiveEvaluator
     private readonly PromptTemplate _template;
     private readonly IReadOnlyList<IRewardModel> _rewards;
     private readonly IReadOnlyList<string> _statements;
-    private readonly IReadOnlyList<int>[] _prompts;
+    private readonly IReadOnlyList<IReadOnlyList<int>> _prompts;
     private readonly int _batchSize;
     private readonly ILogger _logger;
 
@@ -58,10 +58,18 @@ public sealed partial class ObjectiveEvaluator
         _template = template;
         _rewards = rewards;
         _statements = statements;
-        _prompts = statements.Select(template.EncodePrompt).ToArray();
         _batchSize = batchSize;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _prompts = template.EncodePrompts(statements, _logger);
     }
+
+    /// <summary>
+    /// Gets what happens when a reward model returns NaN or an infinity. Default
+    /// <see cref="NonFiniteRewardHandling.Fail"/>, which throws a <see cref="RewardModelException"/> naming the
+    /// objective and the statement's index; <see cref="NonFiniteRewardHandling.ReplaceWithZero"/> scores such
+    /// responses 0 and logs a warning with the count.
+    /// </summary>
+    public NonFiniteRewardHandling NonFiniteRewards { get; init; } = NonFiniteRewardHandling.Fail;
 
     /// <summary>Gets the objective names, in reward-model order.</summary>
     public IReadOnlyList<string> Objectives => _rewards.Select(r => r.Name).ToArray();
@@ -79,6 +87,10 @@ public sealed partial class ObjectiveEvaluator
     /// <param name="progress">Receives the statements done after each batch, or null.</param>
     /// <param name="cancellationToken">Checked between batches.</param>
     /// <returns>Per-objective means, their mean, the samples and Distinct-2.</returns>
+    /// <exception cref="RewardModelException">
+    /// A reward model threw, or returned a score count, NaN, infinity or value outside [0, 1] that
+    /// <see cref="NonFiniteRewards"/> does not allow. The message names the objective and the statement's index.
+    /// </exception>
     public EvaluationResult Evaluate(
         Func<IReadOnlyList<IReadOnlyList<int>>, IReadOnlyList<int[]>> generate,
         IProgress<EvaluationProgress>? progress,
@@ -86,7 +98,7 @@ public sealed partial class ObjectiveEvaluator
     {
         ArgumentNullException.ThrowIfNull(generate);
         var samples = new List<PromptResponse>(_statements.Count);
-        for (int start = 0; start < _prompts.Length; start += _batchSize)
+        for (int start = 0; start < _prompts.Count; start += _batchSize)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var batch = _prompts.Skip(start).Take(_batchSize).ToArray();
@@ -102,13 +114,13 @@ public sealed partial class ObjectiveEvaluator
                 LogSample(_logger, samples[^1].Prompt, samples[^1].Response);
             }
 
-            progress?.Report(new EvaluationProgress(samples.Count, _prompts.Length));
+            progress?.Report(new EvaluationProgress(samples.Count, _prompts.Count));
         }
 
         var scores = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var reward in _rewards)
         {
-            var values = reward.Score(samples);
+            var values = RewardScoring.Score(reward, samples, NonFiniteRewards, _logger);
             scores[reward.Name] = values.Average();
         }
 

@@ -31,6 +31,7 @@ internal static class DecodingLoop
     {
         options.Validate();
         ValidateTokenIds(prompts, source.VocabularySize);
+        CheckContext(prompts, options.MaxNewTokens, source.ContextLength);
         int rows = prompts.Count;
         var responses = new List<int>[rows];
         for (int row = 0; row < rows; row++)
@@ -178,6 +179,34 @@ internal static class DecodingLoop
                         $"[0, {vocabularySize}); encode prompts with the tokenizer the model was trained with.", nameof(prompts));
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Rejects a batch whose longest prompt plus the new tokens the model reads back would exceed
+    /// the context, before any work is done, instead of failing part-way through decoding.
+    /// </summary>
+    private static void CheckContext(IReadOnlyList<IReadOnlyList<int>> prompts, int maxNewTokens, int contextLength)
+    {
+        int longest = 0;
+        for (int row = 1; row < prompts.Count; row++)
+        {
+            if (prompts[row].Count > prompts[longest].Count)
+            {
+                longest = row;
+            }
+        }
+
+        // The last new token is returned but never read back, so the model reads MaxNewTokens - 1 of them.
+        int needed = prompts.Count == 0 ? 0 : prompts[longest].Count + maxNewTokens - 1;
+        if (needed > contextLength)
+        {
+            throw new ArgumentException(
+                $"Prompt {longest} has {prompts[longest].Count} tokens, and with MaxNewTokens {maxNewTokens} decoding would "
+                + $"read {needed} positions, beyond the model's context of {contextLength}. Encode statements with a "
+                + "PromptTemplate whose MaxPromptTokens leaves room for the new tokens (it cuts long statements from "
+                + "the left), or lower MaxNewTokens.",
+                nameof(prompts));
         }
     }
 

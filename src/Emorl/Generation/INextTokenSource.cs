@@ -16,6 +16,9 @@ internal interface INextTokenSource : IDisposable
     /// <summary>Gets the number of token ids the models read, so every prompt id lies in [0, VocabularySize).</summary>
     int VocabularySize { get; }
 
+    /// <summary>Gets the most positions the models read, prompt and generated tokens together.</summary>
+    int ContextLength { get; }
+
     /// <summary>Starts a new sequence batch, creating fresh caches when <paramref name="useCache"/> is set.</summary>
     void Begin(bool useCache);
 

@@ -19,6 +19,8 @@ internal sealed class SingleModelSource : INextTokenSource
 
     public int VocabularySize => _model.SharedBase.Options.VocabularySize;
 
+    public int ContextLength => _model.SharedBase.Options.ContextLength;
+
     public void Begin(bool useCache)
     {
         _cache?.Dispose();

@@ -13,8 +13,10 @@ internal static class TokenPicker
     /// <param name="options">Greedy or sampling settings.</param>
     /// <param name="generator">Random source for sampling, or null for the global one.</param>
     /// <returns>[B] int64; the caller owns it.</returns>
+    /// <exception cref="NotFiniteNumberException">A logit is NaN or +∞ (−∞ marks a blocked token and is allowed).</exception>
     public static Tensor Pick(Tensor logits, GenerationOptions options, Generator? generator)
     {
+        CheckLogits(logits);
         if (options.Greedy)
         {
             return logits.argmax(-1);
@@ -43,5 +45,21 @@ internal static class TokenPicker
 
         var probabilities = scaled.softmax(-1);
         return multinomial(probabilities, 1, false, generator).squeeze(-1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Rejects NaN and +∞ logits before they reach argmax, which would pick an arbitrary token, or
+    /// multinomial, whose native error does not say where the values came from.
+    /// </summary>
+    private static void CheckLogits(Tensor logits)
+    {
+        using var scope = NewDisposeScope();
+        bool invalid = logits.isnan().logical_or(logits.isposinf()).any().item<bool>();
+        if (invalid)
+        {
+            throw new NotFiniteNumberException(
+                "The model's next-token logits contain NaN or +Infinity, so no token can be picked. The model's "
+                + "weights are no longer finite, which usually follows training with too high a learning rate.");
+        }
     }
 }

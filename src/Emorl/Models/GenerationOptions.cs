@@ -39,6 +39,16 @@ public sealed class GenerationOptions
     public void Validate()
     {
         var errors = new List<string>();
+        AddFailures(errors, "");
+        OptionsValidation.ThrowIfAny(nameof(GenerationOptions), errors);
+    }
+
+    /// <summary>Adds a message for every invalid value, so that an enclosing options type can report them with its own.</summary>
+    /// <param name="errors">The list to add to.</param>
+    /// <param name="prefix">Put before each property name, such as <c>"Sampling."</c>; empty for none.</param>
+    internal void AddFailures(List<string> errors, string prefix)
+    {
+        int start = errors.Count;
         if (MaxNewTokens < 1)
         {
             errors.Add($"MaxNewTokens is {MaxNewTokens}; it must be at least 1.");
@@ -59,6 +69,12 @@ public sealed class GenerationOptions
             errors.Add($"TopP is {TopP}; it must lie in (0, 1].");
         }
 
-        OptionsValidation.ThrowIfAny(nameof(GenerationOptions), errors);
+        if (prefix.Length > 0)
+        {
+            for (int i = start; i < errors.Count; i++)
+            {
+                errors[i] = prefix + errors[i];
+            }
+        }
     }
 }

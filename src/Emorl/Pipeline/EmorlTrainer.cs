@@ -145,6 +145,7 @@ public sealed class EmorlTrainer
     /// <param name="cancellationToken">Checked between steps and generated tokens.</param>
     /// <returns>The ensemble of trained objective models; the caller owns it.</returns>
     /// <exception cref="InvalidOperationException">No objective was added.</exception>
+    /// <exception cref="ArgumentException">The template's tokenizer has more token ids than the base model reads.</exception>
     /// <exception cref="OperationCanceledException">Cancellation was requested; nothing trained so far is kept.</exception>
     public ObjectiveEnsemble TrainObjectives(
         Gpt2Model baseModel,
@@ -156,6 +157,7 @@ public sealed class EmorlTrainer
     {
         ArgumentNullException.ThrowIfNull(baseModel);
         ArgumentNullException.ThrowIfNull(template);
+        template.CheckVocabulary(baseModel.Options.VocabularySize, "the base model", nameof(template));
         ArgumentNullException.ThrowIfNull(trainStatements);
         ArgumentNullException.ThrowIfNull(validationStatements);
         RequireObjectives();
@@ -190,12 +192,14 @@ public sealed class EmorlTrainer
     /// <exception cref="InvalidOperationException">No objective was added.</exception>
     /// <exception cref="FileNotFoundException">An objective's adapter files are missing.</exception>
     /// <exception cref="InvalidDataException">An adapter does not fit the base model.</exception>
+    /// <exception cref="ArgumentException">The template's tokenizer has more token ids than the base model reads.</exception>
     /// <exception cref="OperationCanceledException">Cancellation was requested; no adapter is kept.</exception>
     public ObjectiveEnsemble LoadObjectives(
         Gpt2Model baseModel, PromptTemplate template, string adaptersDirectory, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(baseModel);
         ArgumentNullException.ThrowIfNull(template);
+        template.CheckVocabulary(baseModel.Options.VocabularySize, "the base model", nameof(template));
         ArgumentException.ThrowIfNullOrWhiteSpace(adaptersDirectory);
         RequireObjectives();
 
@@ -313,7 +317,10 @@ public sealed class EmorlTrainer
     }
 
     private ObjectiveEvaluator CreateEvaluator(ObjectiveEnsemble ensemble, IReadOnlyList<string> statements) =>
-        new(ensemble.Template, ensemble.Rewards, statements, _options.EvaluationBatchSize, _loggerFactory.CreateLogger<ObjectiveEvaluator>());
+        new(ensemble.Template, ensemble.Rewards, statements, _options.EvaluationBatchSize, _loggerFactory.CreateLogger<ObjectiveEvaluator>())
+        {
+            NonFiniteRewards = _options.Training.NonFiniteRewards,
+        };
 
     private IReadOnlyList<int[]> Decode(
         ObjectiveEnsemble ensemble, IReadOnlyList<IReadOnlyList<int>> prompts, IReadOnlyList<double> weights, CancellationToken cancellationToken) =>

@@ -31,6 +31,7 @@ public sealed class ObjectiveEnsemble : IDisposable
     private readonly IDisposable[] _ownedRewards;
     private readonly GenerationOptions _decoding;
     private readonly ILogger _checkpointLogger;
+    private readonly ILogger _logger;
     private bool _disposed;
 
     internal ObjectiveEnsemble(
@@ -42,6 +43,7 @@ public sealed class ObjectiveEnsemble : IDisposable
         GenerationOptions decoding,
         ILoggerFactory loggerFactory)
     {
+        _logger = loggerFactory.CreateLogger<ObjectiveEnsemble>();
         Template = template;
         _models = [.. models];
         _rewards = [.. rewards];
@@ -130,7 +132,7 @@ public sealed class ObjectiveEnsemble : IDisposable
             return new GeneratedReplies([], 0, false);
         }
 
-        var prompts = statements.Select(Template.EncodePrompt).ToArray();
+        var prompts = Template.EncodePrompts(statements, _logger);
         var generated = Aggregator.Generate(
             prompts,
             weights,

@@ -69,6 +69,7 @@ public sealed class PerplexityFluencyReward : IRewardModel
     public IReadOnlyList<double> Perplexities(IReadOnlyList<PromptResponse> pairs)
     {
         ArgumentNullException.ThrowIfNull(pairs);
+        PromptTemplate.CheckStatements(pairs.Select(p => p.Prompt).ToArray(), nameof(pairs));
         var result = new double[pairs.Count];
         int end = _template.Tokenizer.EndOfTextId;
         for (int start = 0; start < pairs.Count; start += _batchSize)

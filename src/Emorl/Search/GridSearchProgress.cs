@@ -7,7 +7,7 @@ namespace Emorl.Search;
 /// <param name="Levels">The number of levels in the search.</param>
 /// <param name="Evaluations">The grid-point visits so far, cached ones included.</param>
 /// <param name="TotalEvaluations">The grid-point visits the whole search makes: levels × 3^K.</param>
-/// <param name="DistinctPoints">The score-function calls so far.</param>
+/// <param name="DistinctPoints">The distinct points visited so far, a skipped all-zero point included.</param>
 /// <param name="BestScore">The best score so far.</param>
 /// <param name="BestWeights">The point with <paramref name="BestScore"/>.</param>
 public sealed record GridSearchProgress(

@@ -10,7 +10,8 @@ namespace Emorl.Search;
 /// <param name="BestScore">The score of <paramref name="BestWeights"/>.</param>
 /// <param name="Evaluations">The grid-point visits, cached ones included: levels × 3^K.</param>
 /// <param name="DistinctPoints">
-/// The score-function calls, one per distinct point: 3^K + (levels − 1) × (3^K − 2^K).
+/// The distinct points visited: 3^K + (levels − 1) × (3^K − 2^K). The score function is called
+/// once for each of them except the <see cref="SkippedPoints"/>.
 /// </param>
 /// <param name="ExhaustiveGridSize">
 /// The points an exhaustive search at the same finest step would score: (2^levels + 1)^K.
@@ -38,4 +39,11 @@ public sealed record GridSearchResult(
 
     /// <summary>Gets the levels whose whole 3^K grid was scored: all levels unless <see cref="IsPartial"/>.</summary>
     public int CompletedLevels { get; init; }
+
+    /// <summary>
+    /// Gets the distinct points left unscored because every weight is 0: 1 when the grid contains
+    /// the origin, as it does with the default bounds [0, 1], else 0. Such a point has no score and
+    /// is never the best point.
+    /// </summary>
+    public int SkippedPoints { get; init; }
 }

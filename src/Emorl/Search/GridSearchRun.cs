@@ -29,6 +29,7 @@ internal sealed class GridSearchRun
     private readonly int[] _boxLower;
     private readonly double[] _gridScores;
     private int _boxSide;
+    private int _skippedPoints;
 
     public GridSearchRun(
         HierarchicalGridSearch search,
@@ -77,20 +78,30 @@ internal sealed class GridSearchRun
             int[] numerators = GridPoint(index, step);
             IReadOnlyList<double> weights = ToWeights(numerators);
             bool fromCache = _cache.TryGetValue(numerators, out double value);
+            bool skipped = IsAllZero(weights);
             if (!fromCache)
             {
-                if (!TryScore(weights, out value))
+                if (skipped)
                 {
-                    IsCanceled = true;
-                    return false;
+                    value = double.NaN;
+                    _skippedPoints++;
+                }
+                else
+                {
+                    if (!TryScore(weights, out value))
+                    {
+                        IsCanceled = true;
+                        return false;
+                    }
+
+                    CheckFinite(value, weights);
                 }
 
-                CheckFinite(value, weights);
                 _cache.Add(numerators, value);
             }
 
             _gridScores[index] = value;
-            _history.Add(new GridSearchEvaluation(weights, value, level, fromCache));
+            _history.Add(new GridSearchEvaluation(weights, value, level, fromCache) { Skipped = skipped });
 
             // Taking each point that strictly beats the best so far, in grid order, picks the same
             // point as comparing the level's first maximum with the best of earlier levels.
@@ -109,10 +120,15 @@ internal sealed class GridSearchRun
     }
 
     /// <summary>Makes the sub-box with the highest sum of corner scores the new box.</summary>
+    /// <remarks>
+    /// A sub-box with a skipped all-zero corner has no corner sum, so it is never chosen. With
+    /// bounds [0, u] that is the sub-box at the origin, [0, u/2]^K, and only at the levels where
+    /// the box still touches the origin.
+    /// </remarks>
     public void MoveToBestSubBox()
     {
         int subBoxCount = 1 << _dimensions;
-        int bestSubBox = 0;
+        int bestSubBox = -1;
         double bestSum = double.NegativeInfinity;
         for (int subBox = 0; subBox < subBoxCount; subBox++)
         {
@@ -123,8 +139,8 @@ internal sealed class GridSearchRun
                 sum += _gridScores[baseIndex + CornerIndex(corner)];
             }
 
-            // Strictly greater keeps the first sub-box, in axis order, on ties.
-            if (sum > bestSum)
+            // NaN marks a skipped corner. Strictly greater keeps the first sub-box, in axis order, on ties.
+            if (!double.IsNaN(sum) && (bestSubBox < 0 || sum > bestSum))
             {
                 bestSum = sum;
                 bestSubBox = subBox;
@@ -151,6 +167,7 @@ internal sealed class GridSearchRun
         {
             IsPartial = IsCanceled,
             CompletedLevels = CompletedLevels,
+            SkippedPoints = _skippedPoints,
         };
 
     /// <summary>
@@ -169,6 +186,20 @@ internal sealed class GridSearchRun
             value = double.NaN;
             return false;
         }
+    }
+
+    /// <summary>Tells whether every weight is exactly 0, a point no aggregation accepts.</summary>
+    private static bool IsAllZero(IReadOnlyList<double> weights)
+    {
+        foreach (double weight in weights)
+        {
+            if (weight != 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Gets the 0/1 offset of one axis in a sub-box or corner number, first axis most significant.</summary>

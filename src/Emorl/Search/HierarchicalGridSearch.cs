@@ -31,7 +31,9 @@ namespace Emorl.Search;
 /// level's grid shares only the 2^K corners of the chosen sub-box with earlier grids. With the
 /// default 5 levels and K = 3 that is 135 visits and 103 calls, against 33^3 = 35,937 points for an
 /// exhaustive grid at the same 1/32 step. The cache changes nothing when the score function is
-/// deterministic.
+/// deterministic. The all-zero point, which no aggregation accepts, is visited but never scored:
+/// it counts in <see cref="GridSearchResult.SkippedPoints"/>, so with the default bounds the score
+/// function runs one time fewer, and a sub-box with that corner is never chosen.
 /// </para>
 /// <para>
 /// An instance holds only its validated options, so one instance may run several searches at once
@@ -115,7 +117,8 @@ public sealed partial class HierarchicalGridSearch
     /// <param name="dimensions">The number of axes K (objectives), in [1, <see cref="MaxDimensions"/>].</param>
     /// <param name="score">
     /// Returns the score of a point, higher is better, and must be finite. Called once per distinct
-    /// grid point, on the calling thread.
+    /// grid point, on the calling thread, except the all-zero point, which no aggregation accepts:
+    /// it is recorded as skipped, and a sub-box with that corner is never chosen.
     /// </param>
     /// <param name="progress">Receives the state after every grid-point visit, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">
@@ -150,7 +153,7 @@ public sealed partial class HierarchicalGridSearch
     /// <param name="score">
     /// Returns the score of a point, higher is better, and must be finite. It may throw
     /// <see cref="OperationCanceledException"/> when the token is canceled. Called once per distinct
-    /// grid point, on the calling thread.
+    /// grid point, on the calling thread, except the all-zero point, which is recorded as skipped.
     /// </param>
     /// <param name="progress">Receives the state after every grid-point visit, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">
@@ -213,7 +216,8 @@ public sealed partial class HierarchicalGridSearch
                 result.BestWeights,
                 result.BestScore,
                 result.Evaluations,
-                result.DistinctPoints,
+                result.DistinctPoints - result.SkippedPoints,
+                result.SkippedPoints,
                 seconds);
         }
 
@@ -289,13 +293,15 @@ public sealed partial class HierarchicalGridSearch
         EventName = "SearchFinished",
         Level = LogLevel.Information,
         Message = "Grid search finished: best weights {BestWeights}, score {BestScore}, "
-            + "{Evaluations} grid-point visits, {DistinctPoints} score-function calls, {Seconds:F1} s")]
+            + "{Evaluations} grid-point visits, {ScoreCalls} score-function calls, "
+            + "{SkippedPoints} all-zero point(s) skipped, {Seconds:F1} s")]
     private static partial void LogSearchFinished(
         ILogger logger,
         IReadOnlyList<double> bestWeights,
         double bestScore,
         int evaluations,
-        int distinctPoints,
+        int scoreCalls,
+        int skippedPoints,
         double seconds);
 
     [LoggerMessage(

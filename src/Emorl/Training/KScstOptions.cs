@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using Emorl.Models;
+using Emorl.Rewards;
 
 namespace Emorl.Training;
 
@@ -47,10 +48,19 @@ public sealed class KScstOptions
     /// <summary>Gets or sets the upper clip of scores before the log reward. Default 0.9999.</summary>
     public double ScoreCeiling { get; set; } = 0.9999;
 
+    /// <summary>
+    /// Gets or sets what happens when the reward model returns NaN or an infinity: throw (default) or
+    /// score the pair 0 and log the count. See <see cref="PolicyTrainerOptions.NonFiniteRewards"/>.
+    /// </summary>
+    public NonFiniteRewardHandling NonFiniteRewards { get; set; } = NonFiniteRewardHandling.Fail;
+
     /// <summary>Gets or sets the seed of prompt order and sampling. Default 0.</summary>
     public long Seed { get; set; }
 
-    /// <summary>Gets or sets how responses are sampled: temperature 1, top-k 50, 64 new tokens by default.</summary>
+    /// <summary>
+    /// Gets or sets how responses are sampled: temperature 1, top-k 50, 64 new tokens by default.
+    /// Must not be greedy, because k-SCST compares several samples of one prompt.
+    /// </summary>
     public GenerationOptions Sampling { get; set; } = new();
 
     /// <summary>Creates the equivalent <see cref="PolicyTrainerOptions"/>: k-SCST, log-clipped rewards, k3 KL in the loss.</summary>
@@ -76,33 +86,35 @@ public sealed class KScstOptions
         Seed = Seed,
         Sampling = Sampling,
         RewardTransform = RewardTransform.LogClipped,
+        NonFiniteRewards = NonFiniteRewards,
     };
 
-    /// <summary>Checks every value and reports all invalid ones together.</summary>
-    /// <exception cref="System.ArgumentException">One or more values are out of range.</exception>
+    /// <summary>Checks every value, those of <see cref="Sampling"/> included, and reports all invalid ones together.</summary>
+    /// <exception cref="System.ArgumentException">
+    /// One or more values are out of range or not finite, or <see cref="Sampling"/> is greedy, which gives
+    /// every sample of a prompt the same response.
+    /// </exception>
     public void Validate()
     {
         var errors = new List<string>();
         Require(errors, SamplesPerPrompt >= 2, $"SamplesPerPrompt is {SamplesPerPrompt}; k-SCST needs at least 2 samples per prompt (EMORL uses 3).");
         Require(errors, PromptsPerStep >= 1, $"PromptsPerStep is {PromptsPerStep}; it must be at least 1 (EMORL uses 16).");
-        Require(errors, LearningRate > 0 && double.IsFinite(LearningRate), $"LearningRate is {LearningRate}; it must be positive (EMORL uses 1e-4).");
-        Require(errors, WeightDecay >= 0, $"WeightDecay is {WeightDecay}; it must be ≥ 0.");
+        Require(errors, LearningRate > 0 && double.IsFinite(LearningRate), $"LearningRate is {LearningRate}; it must be a positive finite number (EMORL uses 1e-4).");
+        Require(errors, WeightDecay >= 0 && double.IsFinite(WeightDecay), $"WeightDecay is {WeightDecay}; it must be a finite number ≥ 0 (PyTorch's AdamW uses 0.01).");
         Require(errors, KlCoefficient >= 0 && double.IsFinite(KlCoefficient), $"KlCoefficient is {KlCoefficient}; it must be ≥ 0 (EMORL uses 0.05).");
-        Require(errors, MaxGradientNorm > 0, $"MaxGradientNorm is {MaxGradientNorm}; it must be positive (EMORL uses 2.0).");
+        Require(errors, MaxGradientNorm > 0 && double.IsFinite(MaxGradientNorm), $"MaxGradientNorm is {MaxGradientNorm}; it must be a positive finite number (EMORL uses 2.0).");
         Require(errors, MaxSteps >= 1, $"MaxSteps is {MaxSteps}; it must be at least 1.");
         Require(errors, ValidationInterval >= 1, $"ValidationInterval is {ValidationInterval}; it must be at least 1 (EMORL uses 8).");
         Require(errors, ValidationPrompts >= 0, $"ValidationPrompts is {ValidationPrompts}; use 0 for all prompts or a positive count.");
         Require(errors, ConvergenceWindow >= 2, $"ConvergenceWindow is {ConvergenceWindow}; it must be at least 2 (EMORL uses 20).");
-        Require(errors, ConvergenceThreshold > 0, $"ConvergenceThreshold is {ConvergenceThreshold}; it must be positive (EMORL uses 0.015).");
+        Require(errors, ConvergenceThreshold > 0 && double.IsFinite(ConvergenceThreshold), $"ConvergenceThreshold is {ConvergenceThreshold}; it must be a positive finite number (EMORL uses 0.015).");
         Require(errors, ScoreFloor > 0 && ScoreFloor < ScoreCeiling && ScoreCeiling <= 1,
             $"ScoreFloor {ScoreFloor} and ScoreCeiling {ScoreCeiling} must satisfy 0 < floor < ceiling ≤ 1.");
-        if (Sampling is null)
-        {
-            errors.Add("Sampling is null; set generation options (for example new GenerationOptions()).");
-        }
+        Require(errors, System.Enum.IsDefined(NonFiniteRewards),
+            $"NonFiniteRewards is {(int)NonFiniteRewards}; use NonFiniteRewardHandling.Fail or ReplaceWithZero.");
+        PolicyTrainerOptions.AddSamplingFailures(errors, Sampling);
 
         OptionsValidation.ThrowIfAny(nameof(KScstOptions), errors);
-        Sampling!.Validate();
     }
 
     private static void Require(List<string> errors, bool condition, string message)

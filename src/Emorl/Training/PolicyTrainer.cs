@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Globalization;
 using System.Linq;
 using System.Threading;
 using Emorl.Generation;
@@ -81,6 +82,8 @@ public sealed partial class PolicyTrainer : IDisposable
         ArgumentNullException.ThrowIfNull(template);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        template.CheckVocabulary(
+            model.SharedBase.Options.VocabularySize, $"objective '{model.Name}'", nameof(template));
         _adapter = model.Adapter ?? throw new ArgumentException(
             $"Objective model '{model.Name}' has no LoRA adapter to train; create one with LoraAdapter.Create.", nameof(model));
         _model = model;
@@ -192,6 +195,8 @@ public sealed partial class PolicyTrainer : IDisposable
     /// <param name="statements">The B client statements of this step.</param>
     /// <param name="cancellationToken">Checked between generated tokens.</param>
     /// <returns>The step's metrics.</returns>
+    /// <exception cref="TrainingDivergedException">A logit, the loss or the gradient norm is NaN or infinite.</exception>
+    /// <exception cref="RewardModelException">The reward model threw or returned an invalid score.</exception>
     public TrainingStepMetrics Step(IReadOnlyList<string> statements, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(statements);
@@ -200,6 +205,19 @@ public sealed partial class PolicyTrainer : IDisposable
             throw new ArgumentException("A step needs at least one statement.", nameof(statements));
         }
 
+        PromptTemplate.CheckStatements(statements, nameof(statements));
+        try
+        {
+            return TakeStep(statements, cancellationToken);
+        }
+        catch (NotFiniteNumberException error)
+        {
+            throw Diverged(error);
+        }
+    }
+
+    private TrainingStepMetrics TakeStep(IReadOnlyList<string> statements, CancellationToken cancellationToken)
+    {
         var stopwatch = Stopwatch.StartNew();
         using var scope = NewDisposeScope();
         var weights = ObjectiveWeights;
@@ -242,12 +260,22 @@ public sealed partial class PolicyTrainer : IDisposable
             throw new ArgumentException("Validation needs at least one statement.", nameof(statements));
         }
 
+        PromptTemplate.CheckStatements(chosen, nameof(statements));
         var totals = new double[Objectives.Count];
         int count = 0;
         foreach (var chunk in chosen.Chunk(Math.Max(1, _options.PromptsPerStep)))
         {
             using var scope = NewDisposeScope();
-            var sample = Sample(chunk, cancellationToken);
+            RolloutSample sample;
+            try
+            {
+                sample = Sample(chunk, cancellationToken);
+            }
+            catch (NotFiniteNumberException error)
+            {
+                throw Diverged(error);
+            }
+
             foreach (var row in sample.Scores)
             {
                 for (int k = 0; k < totals.Length; k++)
@@ -268,6 +296,17 @@ public sealed partial class PolicyTrainer : IDisposable
         _optimizer.Dispose();
         _valueHead?.Dispose();
     }
+
+    private TrainingDivergedException Diverged(NotFiniteNumberException error) =>
+        new(
+            string.Create(
+                CultureInfo.InvariantCulture,
+                $"Training of objective '{_model.Name}' diverged at step {_step + 1}: {error.Message} Lower LearningRate "
+                + $"(now {_options.LearningRate}; EMORL uses 1e-4), or clip gradients harder with a smaller MaxGradientNorm "
+                + $"(now {_options.MaxGradientNorm}), then train again from the base model or the last checkpoint."),
+            _model.Name,
+            _step + 1,
+            error);
 
     private static double[] FixedWeights(PolicyTrainerOptions options, IReadOnlyList<string> objectives)
     {
@@ -310,6 +349,11 @@ public sealed partial class PolicyTrainer : IDisposable
         }
 
         _trainCount = trainStatements.Count;
+
+        // Encoding both splits once checks every statement and logs one count of the prompts that
+        // are cut, where the steps, which encode a batch at a time, would repeat it.
+        _template.EncodePrompts(trainStatements, _logger);
+        _template.EncodePrompts(validationStatements, _logger);
     }
 
     private string[] NextBatch(IReadOnlyList<string> statements)
@@ -375,36 +419,8 @@ public sealed partial class PolicyTrainer : IDisposable
         return new RolloutSample(prompts, responses, ScorePairs(pairs));
     }
 
-    private IReadOnlyList<double>[] ScorePairs(PromptResponse[] pairs)
-    {
-        var scores = _reward.ScoreObjectives(pairs);
-        if (scores.Count != pairs.Length)
-        {
-            throw new InvalidOperationException(
-                $"Reward model '{_reward.Name}' returned {scores.Count} rows for {pairs.Length} pairs; it must return one row per pair.");
-        }
-
-        var rows = new IReadOnlyList<double>[pairs.Length];
-        int replaced = 0;
-        for (int i = 0; i < rows.Length; i++)
-        {
-            if (scores[i].Count != Objectives.Count)
-            {
-                throw new InvalidOperationException(
-                    $"Reward model '{_reward.Name}' returned {scores[i].Count} scores for pair {i} but lists {Objectives.Count} objectives.");
-            }
-
-            rows[i] = scores[i].Select(s => double.IsFinite(s) ? s : 0.0).ToArray();
-            replaced += scores[i].Count(s => !double.IsFinite(s));
-        }
-
-        if (replaced > 0)
-        {
-            LogNonFiniteScores(_logger, _reward.Name, replaced, pairs.Length);
-        }
-
-        return rows;
-    }
+    private IReadOnlyList<double>[] ScorePairs(PromptResponse[] pairs) =>
+        RewardScoring.ScoreObjectives(_reward, Objectives, pairs, _options.NonFiniteRewards, _logger);
 
     private double[] ScalarRewards(IReadOnlyList<IReadOnlyList<double>> scores, IReadOnlyList<double> weights)
     {
@@ -490,9 +506,6 @@ public sealed partial class PolicyTrainer : IDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Model} training cancelled after step {Step}")]
     private static partial void LogCancelled(ILogger logger, string model, int step);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Reward model {Reward} returned {Count} non-finite scores for {Pairs} pairs; they were replaced by 0")]
-    private static partial void LogNonFiniteScores(ILogger logger, string reward, int count, int pairs);
 
     [LoggerMessage(Level = LogLevel.Trace, Message = "{Model} sample: prompt {Prompt} response {Response}")]
     private static partial void LogSample(ILogger logger, string model, string prompt, string response);

@@ -1,7 +1,9 @@
+using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using Emorl.Models;
+using Emorl.Rewards;
 using Emorl.Tensors;
 
 namespace Emorl.Training;
@@ -61,6 +63,14 @@ public sealed class PolicyTrainerOptions
 
     /// <summary>Gets or sets how each objective's score becomes its reward. Default <see cref="Training.RewardTransform.LogClipped"/>.</summary>
     public RewardTransform RewardTransform { get; set; } = RewardTransform.LogClipped;
+
+    /// <summary>
+    /// Gets or sets what happens when the reward model returns NaN or an infinity. Default
+    /// <see cref="NonFiniteRewardHandling.Fail"/>, which throws a <see cref="RewardModelException"/> naming the
+    /// objective and the pair; <see cref="NonFiniteRewardHandling.ReplaceWithZero"/> scores such pairs 0 and
+    /// logs a warning with the count. Scores outside [0, 1] always fail.
+    /// </summary>
+    public NonFiniteRewardHandling NonFiniteRewards { get; set; } = NonFiniteRewardHandling.Fail;
 
     /// <summary>Gets or sets one fixed weight per objective of the reward model, or null for 1/K each. Default null.</summary>
     public IReadOnlyList<double>? ObjectiveWeights { get; set; }
@@ -188,18 +198,24 @@ public sealed class PolicyTrainerOptions
         ValidateSchedule(errors);
         ValidateRewards(errors);
         ValidateUpdate(errors);
-        if (Sampling is null)
-        {
-            errors.Add("Sampling is null; set generation options (for example new GenerationOptions()).");
-        }
-        else
-        {
-            errors.AddRange(OptionsValidation.Collect(Sampling.Validate).Select(f => $"{nameof(Sampling)}.{f}"));
-            Require(errors, !Sampling.Greedy,
-                "Sampling.Greedy is true; RL training needs sampled responses, so set Greedy to false (the default).");
-        }
+        AddSamplingFailures(errors, Sampling);
 
         OptionsValidation.ThrowIfAny(nameof(PolicyTrainerOptions), errors);
+    }
+
+    /// <summary>Adds the failures of the sampling options, which RL training needs to sample, not pick greedily.</summary>
+    internal static void AddSamplingFailures(List<string> errors, GenerationOptions? sampling)
+    {
+        if (sampling is null)
+        {
+            errors.Add("Sampling is null; set generation options (for example new GenerationOptions()).");
+            return;
+        }
+
+        sampling.AddFailures(errors, "Sampling.");
+        Require(errors, !sampling.Greedy,
+            "Sampling.Greedy is true, but RL training needs sampled responses: greedy decoding gives every sample of a prompt "
+            + "the same response, so every advantage is 0 and nothing is learned. Set Sampling.Greedy to false.");
     }
 
     private void ValidateSchedule(List<string> errors)
@@ -208,20 +224,22 @@ public sealed class PolicyTrainerOptions
         Require(errors, SamplesPerPrompt >= minimumSamples,
             $"SamplesPerPrompt is {SamplesPerPrompt}; {Algorithm} needs at least {minimumSamples} sample(s) per prompt (EMORL uses 3).");
         Require(errors, PromptsPerStep >= 1, $"PromptsPerStep is {PromptsPerStep}; it must be at least 1 (EMORL uses 16).");
-        Require(errors, LearningRate > 0 && double.IsFinite(LearningRate), $"LearningRate is {LearningRate}; it must be positive (EMORL uses 1e-4).");
-        Require(errors, WeightDecay >= 0, $"WeightDecay is {WeightDecay}; it must be ≥ 0.");
-        Require(errors, MaxGradientNorm > 0, $"MaxGradientNorm is {MaxGradientNorm}; it must be positive (EMORL uses 2.0).");
+        Require(errors, LearningRate > 0 && double.IsFinite(LearningRate), $"LearningRate is {LearningRate}; it must be a positive finite number (EMORL uses 1e-4).");
+        Require(errors, WeightDecay >= 0 && double.IsFinite(WeightDecay), $"WeightDecay is {WeightDecay}; it must be a finite number ≥ 0 (PyTorch's AdamW uses 0.01).");
+        Require(errors, MaxGradientNorm > 0 && double.IsFinite(MaxGradientNorm), $"MaxGradientNorm is {MaxGradientNorm}; it must be a positive finite number (EMORL uses 2.0).");
         Require(errors, MaxSteps >= 1, $"MaxSteps is {MaxSteps}; it must be at least 1.");
         Require(errors, ValidationInterval >= 1, $"ValidationInterval is {ValidationInterval}; it must be at least 1 (EMORL uses 8).");
         Require(errors, ValidationPrompts >= 0, $"ValidationPrompts is {ValidationPrompts}; use 0 for all prompts or a positive count.");
         Require(errors, ConvergenceWindow >= 2, $"ConvergenceWindow is {ConvergenceWindow}; it must be at least 2 (EMORL uses 20).");
-        Require(errors, ConvergenceThreshold > 0, $"ConvergenceThreshold is {ConvergenceThreshold}; it must be positive (EMORL uses 0.015).");
+        Require(errors, ConvergenceThreshold > 0 && double.IsFinite(ConvergenceThreshold), $"ConvergenceThreshold is {ConvergenceThreshold}; it must be a positive finite number (EMORL uses 0.015).");
         Require(errors, CheckpointInterval >= 0, $"CheckpointInterval is {CheckpointInterval}; use 0 for checkpoints only at the end, or a positive step count.");
         Require(errors, CheckpointPath is null || CheckpointPath.Length > 0, "CheckpointPath is empty; set a file path or null.");
     }
 
     private void ValidateRewards(List<string> errors)
     {
+        Require(errors, Enum.IsDefined(NonFiniteRewards),
+            $"NonFiniteRewards is {(int)NonFiniteRewards}; use NonFiniteRewardHandling.Fail or ReplaceWithZero.");
         Require(errors, ScoreFloor > 0 && ScoreFloor < ScoreCeiling && ScoreCeiling <= 1,
             $"ScoreFloor {ScoreFloor} and ScoreCeiling {ScoreCeiling} must satisfy 0 < floor < ceiling ≤ 1.");
         Require(errors, ObjectiveWeights is null || ObjectiveWeights.All(double.IsFinite),
@@ -235,7 +253,7 @@ public sealed class PolicyTrainerOptions
             $"TargetKl is {TargetKl}; set a positive KL per sequence (TRL uses 6) or null for a fixed coefficient.");
         Require(errors, TargetKl is null || KlCoefficient > 0,
             "TargetKl is set but KlCoefficient is 0; an adaptive coefficient must start above 0 (TRL starts at 0.2).");
-        Require(errors, KlHorizon > 0, $"KlHorizon is {KlHorizon}; it must be positive (TRL uses 10,000).");
+        Require(errors, KlHorizon > 0 && double.IsFinite(KlHorizon), $"KlHorizon is {KlHorizon}; it must be a positive finite number (TRL uses 10,000).");
     }
 
     private void ValidateUpdate(List<string> errors)
@@ -243,10 +261,10 @@ public sealed class PolicyTrainerOptions
         Require(errors, PpoEpochs >= 1, $"PpoEpochs is {PpoEpochs}; it must be at least 1 (TRL uses 4).");
         Require(errors, MiniBatchSize >= 0, $"MiniBatchSize is {MiniBatchSize}; use 0 for the whole rollout or a positive count.");
         Require(errors, GradientAccumulationSteps >= 1, $"GradientAccumulationSteps is {GradientAccumulationSteps}; it must be at least 1.");
-        Require(errors, ClipRange > 0, $"ClipRange is {ClipRange}; it must be positive (PPO uses 0.2).");
-        Require(errors, ValueClipRange > 0, $"ValueClipRange is {ValueClipRange}; it must be positive (TRL uses 0.2).");
-        Require(errors, ValueCoefficient >= 0, $"ValueCoefficient is {ValueCoefficient}; it must be ≥ 0 (TRL uses 0.1).");
-        Require(errors, EntropyCoefficient >= 0, $"EntropyCoefficient is {EntropyCoefficient}; it must be ≥ 0.");
+        Require(errors, ClipRange > 0 && double.IsFinite(ClipRange), $"ClipRange is {ClipRange}; it must be a positive finite number (PPO uses 0.2).");
+        Require(errors, ValueClipRange > 0 && double.IsFinite(ValueClipRange), $"ValueClipRange is {ValueClipRange}; it must be a positive finite number (TRL uses 0.2).");
+        Require(errors, ValueCoefficient >= 0 && double.IsFinite(ValueCoefficient), $"ValueCoefficient is {ValueCoefficient}; it must be a finite number ≥ 0 (TRL uses 0.1).");
+        Require(errors, EntropyCoefficient >= 0 && double.IsFinite(EntropyCoefficient), $"EntropyCoefficient is {EntropyCoefficient}; it must be a finite number ≥ 0.");
         Require(errors, Gamma >= 0 && Gamma <= 1, $"Gamma is {Gamma}; it must lie in [0, 1] (TRL uses 1).");
         Require(errors, Lambda >= 0 && Lambda <= 1, $"Lambda is {Lambda}; it must lie in [0, 1] (TRL uses 0.95).");
     }

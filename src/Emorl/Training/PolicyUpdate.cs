@@ -81,7 +81,10 @@ internal sealed class PolicyUpdate
                     minibatches++;
                 }
 
-                gradientNorms.Add(nn.utils.clip_grad_norm_(_parameters, _options.MaxGradientNorm));
+                double gradientNorm = nn.utils.clip_grad_norm_(_parameters, _options.MaxGradientNorm);
+                CheckFinite(totals[0], "loss");
+                CheckFinite(gradientNorm, "gradient norm");
+                gradientNorms.Add(gradientNorm);
                 _optimizer.step();
             }
         }
@@ -90,6 +93,21 @@ internal sealed class PolicyUpdate
             totals[0] / minibatches, totals[1] / minibatches, totals[2] / minibatches, totals[3] / minibatches,
             totals[4] / minibatches, totals[5] / minibatches, totals[6] / minibatches,
             gradientNorms.Average(), gradientNorms.Count);
+    }
+
+    /// <summary>
+    /// Stops the update before the optimizer step when a value is NaN or infinite, because
+    /// clip_grad_norm_ scales gradients by a NaN norm without complaint and the step would write NaN
+    /// into every adapter weight.
+    /// </summary>
+    private static void CheckFinite(double value, string name)
+    {
+        if (!double.IsFinite(value))
+        {
+            throw new NotFiniteNumberException(
+                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"The {name} is {value}, so the update was not applied."),
+                value);
+        }
     }
 
     /// <summary>Computes one minibatch's loss, back-propagates its share, and returns its metrics in <see cref="UpdateStatistics"/> order.</summary>

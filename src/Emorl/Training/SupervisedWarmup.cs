@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Globalization;
 using System.Linq;
 using System.Threading;
 using Emorl.Generation;
@@ -60,7 +61,7 @@ public sealed partial class SupervisedWarmup
             throw new ArgumentException("The warm-up needs at least one training pair.", nameof(train));
         }
 
-        var encoded = Encode(template, train);
+        var encoded = Encode(template, train, _logger);
         var random = new Random(unchecked((int)_options.Seed));
         var stopwatch = Stopwatch.StartNew();
         var losses = new List<double>(_options.Steps);
@@ -88,7 +89,7 @@ public sealed partial class SupervisedWarmup
                 }
 
                 SetLearningRate(optimizer, step);
-                losses.Add(TrainStep(model, optimizer, batch, template.Tokenizer.EndOfTextId));
+                losses.Add(TrainStep(model, optimizer, batch, template.Tokenizer.EndOfTextId, step + 1));
                 if ((step + 1) % 50 == 0)
                 {
                     LogStep(_logger, step + 1, losses[^1]);
@@ -134,12 +135,14 @@ public sealed partial class SupervisedWarmup
     }
 
     private static List<(IReadOnlyList<int> Prompt, IReadOnlyList<int> Response)> Encode(
-        PromptTemplate template, IReadOnlyList<(string Statement, string Response)> pairs) =>
-        pairs.Select(p => (template.EncodePrompt(p.Statement),
-                           template.EncodeResponse(p.Response)))
-             .ToList();
+        PromptTemplate template, IReadOnlyList<(string Statement, string Response)> pairs, ILogger? logger = null)
+    {
+        var prompts = template.EncodePrompts(pairs.Select(p => p.Statement).ToArray(), logger);
+        return pairs.Select((p, i) => (prompts[i], template.EncodeResponse(p.Response))).ToList();
+    }
 
-    private double TrainStep(Gpt2Model model, optim.Optimizer optimizer, List<(IReadOnlyList<int> Prompt, IReadOnlyList<int> Response)> batch, int pad)
+    private double TrainStep(
+        Gpt2Model model, optim.Optimizer optimizer, List<(IReadOnlyList<int> Prompt, IReadOnlyList<int> Response)> batch, int pad, int step)
     {
         using var scope = NewDisposeScope();
         var (tokens, mask, positions, promptWidth) = PromptBatch.CreateWithResponses(
@@ -158,9 +161,24 @@ public sealed partial class SupervisedWarmup
         var loss = -PolicyGradientMath.MaskedMean(PolicyGradientMath.TokenLogProbabilities(logits, targets), lossMask);
         optimizer.zero_grad();
         loss.backward();
-        nn.utils.clip_grad_norm_(model.parameters(), _options.MaxGradientNorm);
+        double gradientNorm = nn.utils.clip_grad_norm_(model.parameters(), _options.MaxGradientNorm);
+        double value = loss.item<float>();
+        if (!double.IsFinite(value) || !double.IsFinite(gradientNorm))
+        {
+            // Stopping before optimizer.step keeps NaN out of the model's weights.
+            throw new TrainingDivergedException(
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"The supervised warm-up diverged at step {step}: the loss is {value} and the gradient norm {gradientNorm}, "
+                    + $"so the update was not applied. Lower WarmupOptions.LearningRate (now {_options.LearningRate}) or "
+                    + $"MaxGradientNorm (now {_options.MaxGradientNorm})."),
+                "warm-up",
+                step,
+                new NotFiniteNumberException(value));
+        }
+
         optimizer.step();
-        return loss.item<float>();
+        return value;
     }
 
     private void SetLearningRate(optim.Optimizer optimizer, int step)

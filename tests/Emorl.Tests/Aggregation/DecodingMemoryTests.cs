@@ -50,6 +50,8 @@ public sealed class DecodingMemoryTests
 
         public int VocabularySize => _inner.VocabularySize;
 
+        public int ContextLength => _inner.ContextLength;
+
         public void Begin(bool useCache) => _inner.Begin(useCache);
 
         public Tensor NextTokenLogits(Tensor tokens, Tensor positions, Tensor keyMask)

@@ -75,20 +75,42 @@ public sealed class HiddenStateAggregatorTests
 
         Assert.Contains("'empathy'", error.Message, StringComparison.Ordinal);
         Assert.Contains("'fluency'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("load the base model once", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BasesWithDifferentShapesAreNamedInError()
+    {
+        using var first = TinyModels.Create(1);
+        var options = TinyModels.Options();
+        options.HiddenSize = 16;
+        options.VocabularySize = 50;
+        using var second = new Gpt2Model(options, 2);
+        IObjectiveModel[] models = [new LoraObjectiveModel("empathy", first, null), new LoraObjectiveModel("fluency", second, null)];
+
+        var error = Assert.Throws<ArgumentException>(() => new HiddenStateAggregator(models));
+
+        Assert.Contains("'empathy': vocabulary 61, hidden size 32", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'fluency': vocabulary 50, hidden size 16", error.Message, StringComparison.Ordinal);
+        Assert.Contains("trained on different base models", error.Message, StringComparison.Ordinal);
     }
 
     [Theory]
-    [InlineData(new[] { 1.0 })]
-    [InlineData(new[] { 1.0, -0.5 })]
-    [InlineData(new[] { 1.0, double.NaN })]
-    [InlineData(new[] { double.PositiveInfinity, 1.0 })]
-    public void InvalidWeightsAreRejected(double[] weights)
+    [InlineData(new[] { 1.0 }, "Got 1 weights for 2 models (a, b)")]
+    [InlineData(new[] { 1.0, -0.5 }, "Weight 1 ('b') is -0.5, but every weight must be ≥ 0")]
+    [InlineData(new[] { 1.0, double.NaN }, "Weight 1 ('b') is NaN, but every weight must be a finite number")]
+    [InlineData(new[] { double.PositiveInfinity, 1.0 }, "Weight 0 ('a') is Infinity, but every weight must be a finite number")]
+    [InlineData(new[] { 0.0, 0.0 }, "All 2 weights are 0")]
+    public void InvalidWeightsAreRejected(double[] weights, string expected)
     {
         using var model = TinyModels.Create();
         var aggregator = new HiddenStateAggregator([new LoraObjectiveModel("a", model, null), new LoraObjectiveModel("b", model, null)]);
 
-        Assert.Throws<ArgumentException>(() =>
+        var error = Assert.Throws<ArgumentException>(() =>
             aggregator.Generate(TinyModels.Prompts(), weights, TinyModels.EndOfText, GenerationOptions.CreateGreedy(4)));
+
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        Assert.Equal("weights", error.ParamName);
     }
 
     /// <summary>Naive reference: re-read the whole prefix with every model, sum weighted logits, take argmax.</summary>

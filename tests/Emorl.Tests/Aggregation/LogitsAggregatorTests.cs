@@ -39,7 +39,7 @@ public sealed class LogitsAggregatorTests
         var error = Assert.Throws<ArgumentException>(() =>
             aggregator.Generate(TinyModels.Prompts(), [0.0, 0.0], TinyModels.EndOfText, GenerationOptions.CreateGreedy(4)));
 
-        Assert.Contains("zero", error.Message, StringComparison.Ordinal);
+        Assert.Contains("All 2 weights are 0", error.Message, StringComparison.Ordinal);
     }
 
     /// <summary>Naive reference: re-read the whole prefix with every model and take argmax of Σ w_k softmax(z_k).</summary>

@@ -49,20 +49,44 @@ public sealed class ParameterAggregationTests
     }
 
     [Fact]
-    public void ZeroWeightsGiveTheBaseModelsTokens()
+    public void ZeroWeightedAdapterAddsNothing()
     {
         using var model = TinyModels.Create();
         using var adapter = TinyModels.PerturbedAdapter(model, 5);
-        using var aggregation = new ParameterAggregation(model, [adapter]);
+        using var ignored = TinyModels.PerturbedAdapter(model, 15);
+        using var pair = new ParameterAggregation(model, [adapter, ignored]);
+        using var single = new ParameterAggregation(model, [adapter]);
         var greedy = GenerationOptions.CreateGreedy(12);
 
-        var merged = aggregation.Generate(TinyModels.Prompts(), [0.0], TinyModels.EndOfText, greedy);
-        var fromBase = new LoraObjectiveModel("base", model, null).Generate(TinyModels.Prompts(), TinyModels.EndOfText, greedy);
+        var fromPair = pair.Generate(TinyModels.Prompts(), [0.6, 0.0], TinyModels.EndOfText, greedy);
+        var fromSingle = single.Generate(TinyModels.Prompts(), [0.6], TinyModels.EndOfText, greedy);
 
-        for (int row = 0; row < merged.Count; row++)
+        for (int row = 0; row < fromPair.Count; row++)
         {
-            Assert.Equal(fromBase[row], merged[row]);
+            Assert.Equal(fromSingle[row], fromPair[row]);
         }
+    }
+
+    [Theory]
+    [InlineData(new[] { 0.0, 0.0 }, "All 2 weights are 0")]
+    [InlineData(new[] { 0.5, -0.25 }, "Weight 1 ('adapter 1') is -0.25, but every weight must be ≥ 0")]
+    [InlineData(new[] { double.NaN, 0.5 }, "Weight 0 ('adapter 0') is NaN, but every weight must be a finite number")]
+    [InlineData(new[] { 0.5, double.NegativeInfinity }, "Weight 1 ('adapter 1') is -Infinity")]
+    [InlineData(new[] { 0.5 }, "Got 1 weights for 2 models")]
+    public void InvalidWeightsAreRejectedWithRule(double[] weights, string expected)
+    {
+        using var model = TinyModels.Create();
+        using var first = TinyModels.PerturbedAdapter(model, 10);
+        using var second = TinyModels.PerturbedAdapter(model, 11);
+        using var aggregation = new ParameterAggregation(model, [first, second]);
+
+        var mergeError = Assert.Throws<ArgumentException>(() => aggregation.Merge(weights));
+        var generateError = Assert.Throws<ArgumentException>(() =>
+            aggregation.Generate(TinyModels.Prompts(), weights, TinyModels.EndOfText, GenerationOptions.CreateGreedy(4)));
+
+        Assert.Contains(expected, mergeError.Message, StringComparison.Ordinal);
+        Assert.Contains(expected, generateError.Message, StringComparison.Ordinal);
+        Assert.Equal("weights", mergeError.ParamName);
     }
 
     [Fact]
@@ -106,6 +130,23 @@ public sealed class ParameterAggregationTests
         {
             Assert.Equal(direct[row], reused[row]);
         }
+    }
+
+    [Fact]
+    public void AdapterOfAnotherBaseIsRejected()
+    {
+        using var model = TinyModels.Create();
+        var options = TinyModels.Options();
+        options.HiddenSize = 16;
+        using var other = new Gpt2Model(options, 3);
+        using var fits = TinyModels.PerturbedAdapter(model, 12);
+        using var foreign = TinyModels.PerturbedAdapter(other, 13);
+
+        var error = Assert.Throws<ArgumentException>(() => new ParameterAggregation(model, [fits, foreign]));
+
+        Assert.Contains("Adapter 1 does not fit the base model", error.Message, StringComparison.Ordinal);
+        Assert.Contains("the adapter has in 16", error.Message, StringComparison.Ordinal);
+        Assert.Contains("hidden size 32", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -62,7 +62,7 @@ public class CsvReaderTests
     {
         byte[] bytes = Encoding.UTF8.GetPreamble().Concat(Encoding.UTF8.GetBytes("prompt,x\n1,2\n")).ToArray();
         using var stream = new MemoryStream(bytes);
-        using StreamReader text = CsvReader.OpenStream(stream);
+        using TextReader text = CsvReader.OpenStream(stream);
         var reader = new CsvReader(text, "bom.csv");
 
         IReadOnlyList<string>? header = reader.ReadRow();

@@ -21,6 +21,19 @@ public sealed class CounselorReflectionSampleTests
     [Fact]
     public void TinyRunOnEmbeddedDataWritesTheReport() => RunAndCheck();
 
+    [Theory]
+    [InlineData("0.5,NaN,0.2", "weight 2 ('NaN') is not a finite number")]
+    [InlineData("0.5,Infinity,0.2", "weight 2 ('Infinity') is not a finite number")]
+    [InlineData("0.5,abc", "weight 2 ('abc') is not a finite number")]
+    [InlineData("0.5,-0.1,0.2", "weight 2 ('-0.1') is negative, but weights must be ≥ 0")]
+    [InlineData("0,0,0", "are all 0")]
+    public void InvalidWeightsOptionIsRejected(string weights, string expected)
+    {
+        var error = Assert.Throws<ArgumentException>(() => GenerateOptions.Parse(["--weights", weights]));
+
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void TinyRunOnPairWritesTheReport()
     {

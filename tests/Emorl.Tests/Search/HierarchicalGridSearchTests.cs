@@ -36,7 +36,7 @@ public class HierarchicalGridSearchTests
     }
 
     [Fact]
-    public void ThreeAxesTake135VisitsAnd103Calls()
+    public void ThreeAxesTake135VisitsAnd102Calls()
     {
         var search = new HierarchicalGridSearch();
         var scored = new List<double[]>();
@@ -49,7 +49,8 @@ public class HierarchicalGridSearchTests
 
         Assert.Equal(135, result.Evaluations);
         Assert.Equal(103, result.DistinctPoints);
-        Assert.Equal(103, scored.Count);
+        Assert.Equal(1, result.SkippedPoints);
+        Assert.Equal(102, scored.Count);
         Assert.Equal(135, result.History.Count);
         Assert.Equal(32, result.History.Count(evaluation => evaluation.FromCache));
         Assert.Equal(35_937, (int)result.ExhaustiveGridSize);
@@ -93,7 +94,8 @@ public class HierarchicalGridSearchTests
 
         Assert.Equal(5 * grid, result.Evaluations);
         Assert.Equal(grid + (4 * (grid - corners)), result.DistinctPoints);
-        Assert.Equal(result.DistinctPoints, calls);
+        Assert.Equal(1, result.SkippedPoints);
+        Assert.Equal(result.DistinctPoints - 1, calls);
         Assert.Equal(result.Evaluations, result.History.Count);
         Assert.Equal(System.Numerics.BigInteger.Pow(33, dimensions), result.ExhaustiveGridSize);
         Assert.Equal(result.Evaluations, HierarchicalGridSearch.CountEvaluations(dimensions, 5));
@@ -144,58 +146,127 @@ public class HierarchicalGridSearchTests
     [Fact]
     public void TiesKeepFirstPointAndFirstSubBox()
     {
-        var search = new HierarchicalGridSearch();
+        // Bounds away from 0, so that no all-zero point is skipped.
+        var search = new HierarchicalGridSearch(new HierarchicalGridSearchOptions { LowerBound = 1.0, UpperBound = 2.0 });
 
         GridSearchResult result = search.Search(3, weights => 1.0);
 
-        Assert.Equal(new[] { 0.0, 0.0, 0.0 }, result.BestWeights);
+        Assert.Equal(new[] { 1.0, 1.0, 1.0 }, result.BestWeights);
         Assert.Equal(1, result.History.First(evaluation => evaluation.Score == result.BestScore).Level);
         Assert.All(
             result.History.Where(evaluation => evaluation.Level == 5),
-            evaluation => Assert.All(evaluation.Weights, weight => Assert.InRange(weight, 0.0, 1.0 / 16)));
+            evaluation => Assert.All(evaluation.Weights, weight => Assert.InRange(weight, 1.0, 1.0 + (1.0 / 16))));
     }
 
     [Fact]
     public void SubBoxTieTakesFirst()
     {
-        var search = new HierarchicalGridSearch();
+        // Bounds away from 0, so that no all-zero point is skipped and all four sub-boxes tie.
+        var search = new HierarchicalGridSearch(new HierarchicalGridSearchOptions { LowerBound = 1.0, UpperBound = 2.0 });
 
-        GridSearchResult result = search.Search(2, weights => NegativeSquaredDistance(weights, [0.5, 0.5]));
+        GridSearchResult result = search.Search(2, weights => NegativeSquaredDistance(weights, [1.5, 1.5]));
 
-        Assert.Equal(new[] { 0.5, 0.5 }, result.BestWeights);
+        Assert.Equal(new[] { 1.5, 1.5 }, result.BestWeights);
         Assert.All(
             result.History.Where(evaluation => evaluation.Level == 2),
-            evaluation => Assert.All(evaluation.Weights, weight => Assert.InRange(weight, 0.0, 0.5)));
+            evaluation => Assert.All(evaluation.Weights, weight => Assert.InRange(weight, 1.0, 1.5)));
     }
 
     [Fact]
     public void SubBoxChosenByCornerSum()
     {
-        // Level 1: (0, 0) scores 10, the best single point, but its sub-box sums to 10 + 0 + 0 + 5 = 15
-        // while the upper-right sub-box sums to 4 × 5 = 20.
-        var search = new HierarchicalGridSearch();
+        // On [1, 2]^2, level 1: (1, 1) scores 10, the best single point, but its sub-box sums to
+        // 10 + 0 + 0 + 5 = 15 while the upper-right sub-box sums to 4 × 5 = 20.
+        var search = new HierarchicalGridSearch(new HierarchicalGridSearchOptions { LowerBound = 1.0, UpperBound = 2.0 });
 
         GridSearchResult result = search.Search(2, weights =>
-            weights[0] == 0.0 && weights[1] == 0.0 ? 10.0
-            : weights[0] >= 0.5 && weights[1] >= 0.5 ? 5.0
+            weights[0] == 1.0 && weights[1] == 1.0 ? 10.0
+            : weights[0] >= 1.5 && weights[1] >= 1.5 ? 5.0
             : 0.0);
 
         Assert.All(
             result.History.Where(evaluation => evaluation.Level == 2),
-            evaluation => Assert.All(evaluation.Weights, weight => Assert.InRange(weight, 0.5, 1.0)));
-        Assert.Equal(new[] { 0.0, 0.0 }, result.BestWeights);
+            evaluation => Assert.All(evaluation.Weights, weight => Assert.InRange(weight, 1.5, 2.0)));
+        Assert.Equal(new[] { 1.0, 1.0 }, result.BestWeights);
         Assert.Equal(10.0, result.BestScore);
     }
 
     [Fact]
     public void BestChangesOnlyWhenStrictlyBetter()
     {
-        var search = new HierarchicalGridSearch(new HierarchicalGridSearchOptions { Levels = 2 });
+        var search = new HierarchicalGridSearch(new HierarchicalGridSearchOptions { Levels = 2, LowerBound = 1.0, UpperBound = 2.0 });
 
-        // Level 1: 0.5 scores 1 and both sub-boxes tie at 1, so level 2 covers [0, 0.5], where 0.25 also scores 1.
-        GridSearchResult result = search.Search(1, weights => weights[0] == 0.0 || weights[0] == 1.0 ? 0.0 : 1.0);
+        // Level 1: 1.5 scores 1 and both sub-boxes tie at 1, so level 2 covers [1, 1.5], where 1.25 also scores 1.
+        GridSearchResult result = search.Search(1, weights => weights[0] == 1.0 || weights[0] == 2.0 ? 0.0 : 1.0);
 
+        Assert.Equal(1.5, result.BestWeights[0]);
+    }
+
+    [Fact]
+    public void AllZeroPointIsNeverScored()
+    {
+        var search = new HierarchicalGridSearch();
+        var scored = new List<double[]>();
+
+        GridSearchResult result = search.Search(3, weights =>
+        {
+            scored.Add(weights.ToArray());
+            return NegativeSquaredDistance(weights, s_concaveCenter);
+        });
+
+        Assert.DoesNotContain(scored, weights => weights.All(w => w == 0));
+        GridSearchEvaluation origin = Assert.Single(result.History, visit => visit.Weights.All(w => w == 0));
+        Assert.True(origin.Skipped);
+        Assert.True(double.IsNaN(origin.Score));
+        Assert.Equal(1, result.History.Count(visit => visit.Skipped));
+    }
+
+    [Fact]
+    public void ZeroInsideBoundsIsSkipped()
+    {
+        var options = new HierarchicalGridSearchOptions { LowerBound = -1.0, UpperBound = 1.0, Levels = 1 };
+        var search = new HierarchicalGridSearch(options);
+        var scored = new List<double>();
+
+        GridSearchResult result = search.Search(1, weights =>
+        {
+            scored.Add(weights[0]);
+            return weights[0];
+        });
+
+        Assert.Equal(new[] { -1.0, 1.0 }, scored);
+        Assert.Equal(1, result.SkippedPoints);
+        Assert.Equal(1.0, result.BestWeights[0]);
+    }
+
+    [Fact]
+    public void SubBoxWithSkippedCornerIsNeverChosen()
+    {
+        var options = new HierarchicalGridSearchOptions { Levels = 2 };
+        var search = new HierarchicalGridSearch(options);
+
+        // 0.5 is the best point, so [0, 0.5] would be chosen if the skipped origin counted as 0.
+        GridSearchResult result = search.Search(1, weights => weights[0] switch
+        {
+            0.5 => 10.0,
+            1.0 => -9.0,
+            _ => 0.0,
+        });
+
+        double[] secondLevel = result.History.Where(visit => visit.Level == 2).Select(visit => visit.Weights[0]).ToArray();
+        Assert.Equal(new[] { 0.5, 0.75, 1.0 }, secondLevel);
         Assert.Equal(0.5, result.BestWeights[0]);
+    }
+
+    [Fact]
+    public void SkippedOnlyCornerNeverBecomesBest()
+    {
+        var search = new HierarchicalGridSearch(new HierarchicalGridSearchOptions { Levels = 1 });
+
+        GridSearchResult result = search.Search(2, weights => -weights.Sum());
+
+        Assert.NotEqual(new[] { 0.0, 0.0 }, result.BestWeights);
+        Assert.Equal(-0.5, result.BestScore);
     }
 
     [Fact]
@@ -407,7 +478,8 @@ public class HierarchicalGridSearchTests
             },
             cancellationToken: cancellation.Token);
 
-        Assert.Equal(3, received.Count);
+        // The all-zero point of the 3-point grid is skipped, not scored.
+        Assert.Equal(2, received.Count);
         Assert.All(received, token => Assert.Equal(cancellation.Token, token));
     }
 

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using Emorl.Models;
@@ -42,6 +43,64 @@ public sealed class KScstTrainerTests
         {
             Assert.False(value.eq(adapterBefore[name]).all().item<bool>(), $"adapter parameter {name} did not change");
         }
+    }
+
+    [Fact]
+    public void DivergingLearningRateNamesObjectiveStepAndFix()
+    {
+        using var model = TinyModels.Create();
+        using var adapter = LoraAdapter.Create(model, new LoraOptions { Rank = 4, Alpha = 8 }, 5);
+        var objective = new LoraObjectiveModel("vowels", model, adapter, ownsAdapter: false);
+        var options = SmallOptions();
+        options.LearningRate = 1e30;
+        options.MaxGradientNorm = 1e30;
+        using var trainer = new KScstTrainer(objective, new VowelReward(), Template(), options);
+
+        var error = Assert.Throws<TrainingDivergedException>(() =>
+        {
+            for (int i = 0; i < 10; i++)
+            {
+                trainer.Step(s_statements);
+            }
+        });
+
+        Assert.Equal("vowels", error.Objective);
+        Assert.InRange(error.Step, 1, 10);
+        Assert.Contains($"Training of objective 'vowels' diverged at step {error.Step}", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Lower LearningRate", error.Message, StringComparison.Ordinal);
+        Assert.Contains("MaxGradientNorm", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("probability tensor", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BlankTrainingStatementIsRejectedWithIndex()
+    {
+        using var model = TinyModels.Create();
+        using var adapter = LoraAdapter.Create(model, new LoraOptions { Rank = 4, Alpha = 8 }, 5);
+        var objective = new LoraObjectiveModel("vowels", model, adapter, ownsAdapter: false);
+        using var trainer = new KScstTrainer(objective, new VowelReward(), Template(), SmallOptions());
+
+        var stepError = Assert.Throws<ArgumentException>(() => trainer.Step(["I feel tired", " "]));
+        var trainError = Assert.Throws<ArgumentException>(() => trainer.Train(s_statements, ["fine", "", "ok"]));
+
+        Assert.Contains("Statement 1 of 2 is empty or white space", stepError.Message, StringComparison.Ordinal);
+        Assert.Contains("Statement 1 of 3 is empty or white space", trainError.Message, StringComparison.Ordinal);
+        Assert.Equal(0, trainer.StepsTaken);
+    }
+
+    [Fact]
+    public void TokenizerLargerThanModelVocabularyIsRejected()
+    {
+        var options = TinyModels.Options();
+        options.VocabularySize = 40;
+        using var model = new Gpt2Model(options, 3);
+        using var adapter = LoraAdapter.Create(model, new LoraOptions { Rank = 4, Alpha = 8 }, 5);
+        var objective = new LoraObjectiveModel("vowels", model, adapter, ownsAdapter: false);
+
+        var error = Assert.Throws<ArgumentException>(() => new KScstTrainer(objective, new VowelReward(), Template(), SmallOptions()));
+
+        Assert.Contains("tokenizer has 61 token ids, but the model (objective 'vowels') reads only 40", error.Message, StringComparison.Ordinal);
+        Assert.Equal("template", error.ParamName);
     }
 
     [Fact]

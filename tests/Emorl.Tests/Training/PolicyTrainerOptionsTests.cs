@@ -58,6 +58,42 @@ public sealed class PolicyTrainerOptionsTests
     }
 
     [Fact]
+    public void SamplingFailuresAreReportedWithTheOthers()
+    {
+        var options = new PolicyTrainerOptions
+        {
+            LearningRate = -1,
+            Sampling = new Emorl.Models.GenerationOptions { Greedy = true, TopP = 2 },
+        };
+
+        var error = Assert.Throws<ArgumentException>(options.Validate);
+
+        Assert.Contains("PolicyTrainerOptions has 3 invalid value(s)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("LearningRate is -1", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Sampling.TopP is 2", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Sampling.Greedy is true", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(nameof(PolicyTrainerOptions.WeightDecay), "WeightDecay is ")]
+    [InlineData(nameof(PolicyTrainerOptions.MaxGradientNorm), "MaxGradientNorm is ")]
+    [InlineData(nameof(PolicyTrainerOptions.ConvergenceThreshold), "ConvergenceThreshold is ")]
+    [InlineData(nameof(PolicyTrainerOptions.KlHorizon), "KlHorizon is ")]
+    [InlineData(nameof(PolicyTrainerOptions.ClipRange), "ClipRange is ")]
+    [InlineData(nameof(PolicyTrainerOptions.ValueCoefficient), "ValueCoefficient is ")]
+    [InlineData(nameof(PolicyTrainerOptions.EntropyCoefficient), "EntropyCoefficient is ")]
+    public void InfiniteValuesAreRejected(string property, string expected)
+    {
+        var options = new PolicyTrainerOptions();
+        typeof(PolicyTrainerOptions).GetProperty(property)!.SetValue(options, double.PositiveInfinity);
+
+        var error = Assert.Throws<ArgumentException>(options.Validate);
+
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        Assert.Contains("finite number", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void PpoAcceptsOneSamplePerPrompt()
     {
         var options = PolicyTrainerOptions.CreatePpo();

@@ -1,0 +1,54 @@
+using System;
+using System.Linq;
+using Emorl.Generation;
+using Emorl.Models;
+using Emorl.Objectives;
+using static TorchSharp.torch;
+
+namespace Emorl.Tests.Generation;
+
+[Collection("Torch")]
+public sealed class TokenPickerTests
+{
+    [Theory]
+    [InlineData(float.NaN, false)]
+    [InlineData(float.PositiveInfinity, false)]
+    [InlineData(float.NaN, true)]
+    public void NonFiniteLogitsAreRejected(float value, bool greedy)
+    {
+        using var logits = zeros(2, 5);
+        logits[1, 3] = tensor(value);
+        var options = new GenerationOptions { Greedy = greedy };
+
+        var error = Assert.Throws<NotFiniteNumberException>(() => TokenPicker.Pick(logits, options, null));
+
+        Assert.Contains("NaN or +Infinity", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BlockedTokensStayAllowed()
+    {
+        using var logits = zeros(1, 4);
+        logits[0, 0] = tensor(float.NegativeInfinity);
+        using var generator = new Generator(1);
+
+        using var picked = TokenPicker.Pick(logits, new GenerationOptions { TopK = 0 }, generator);
+
+        Assert.NotEqual(0, picked[0].item<long>());
+    }
+
+    [Fact]
+    public void ModelWithNaNWeightsFailsBeforeNativeSampling()
+    {
+        using var model = TinyModels.Create();
+        using (no_grad())
+        {
+            model.parameters().First().fill_(float.NaN);
+        }
+
+        var objective = new LoraObjectiveModel("base", model, null);
+
+        Assert.Throws<NotFiniteNumberException>(() =>
+            objective.Generate(TinyModels.Prompts(), TinyModels.EndOfText, new GenerationOptions { MaxNewTokens = 3 }));
+    }
+}
