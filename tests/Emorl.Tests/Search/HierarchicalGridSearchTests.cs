@@ -322,13 +322,15 @@ public class HierarchicalGridSearchTests
             },
             cancellationToken: cancellation.Token);
 
+        // The all-zero origin, the first grid point, is visited and skipped without a score call.
         Assert.Equal(10, calls);
         Assert.True(result.IsPartial);
         Assert.Equal(0, result.CompletedLevels);
-        Assert.Equal(10, result.Evaluations);
-        Assert.Equal(10, result.DistinctPoints);
-        Assert.Equal(10, result.History.Count);
-        GridSearchEvaluation best = result.History.MaxBy(e => e.Score)!;
+        Assert.Equal(11, result.Evaluations);
+        Assert.Equal(11, result.DistinctPoints);
+        Assert.Equal(1, result.SkippedPoints);
+        Assert.Equal(11, result.History.Count);
+        GridSearchEvaluation best = result.History.Where(e => !e.Skipped).MaxBy(e => e.Score)!;
         Assert.Equal(best.Score, result.BestScore);
         Assert.Equal(best.Weights, result.BestWeights);
     }
@@ -379,9 +381,11 @@ public class HierarchicalGridSearchTests
             },
             cancellationToken: cancellation.Token);
 
+        // Four scored points and the skipped all-zero origin; the interrupted fifth call is dropped.
         Assert.True(result.IsPartial);
-        Assert.Equal(4, result.Evaluations);
-        Assert.Equal(4, result.DistinctPoints);
+        Assert.Equal(5, result.Evaluations);
+        Assert.Equal(5, result.DistinctPoints);
+        Assert.Equal(1, result.SkippedPoints);
     }
 
     [Fact]
