@@ -25,7 +25,7 @@ public class TrainingStepBenchmarks
     private const int Prompts = 8;
     private const int Samples = 3;
     private BenchmarkModels _models = null!;
-    private KScstTrainer _trainer = null!;
+    private PolicyTrainer _trainer = null!;
     private string[] _statements = null!;
     private optim.Optimizer _optimizer = null!;
     private Tensor _tokens = null!;
@@ -39,8 +39,8 @@ public class TrainingStepBenchmarks
         _models = BenchmarkModels.Create(1, "cpu");
         var objective = new LoraObjectiveModel("length", _models.Base, _models.Adapters[0], ownsAdapter: false);
         var template = new PromptTemplate(new ByteTokenizer(), maxPromptTokens: 48, prefix: "C: ", suffix: "\nR:");
-        var options = new KScstOptions { PromptsPerStep = Prompts, SamplesPerPrompt = Samples, Sampling = new GenerationOptions { MaxNewTokens = 32, TopK = 0 } };
-        _trainer = new KScstTrainer(objective, new LengthReward(), template, options);
+        var options = new PolicyTrainerOptions { PromptsPerStep = Prompts, SamplesPerPrompt = Samples, Sampling = new GenerationOptions { MaxNewTokens = 32, TopK = 0 } };
+        _trainer = new PolicyTrainer(objective, new LengthReward(), template, options);
         _statements = Enumerable.Range(0, Prompts).Select(i => $"statement number {i} about a hard week at work").ToArray();
         _optimizer = optim.AdamW(_models.Adapters[0].Parameters(), 1e-4);
         _tokens = randint(0, 4000, [Prompts * Samples, 64]);

@@ -86,7 +86,7 @@ public sealed class RewardScoringTests
         using var model = TinyModels.Create();
         using var adapter = LoraAdapter.Create(model, new LoraOptions { Rank = 4, Alpha = 8 }, 5);
         var objective = new LoraObjectiveModel("faulty", model, adapter, ownsAdapter: false);
-        using var trainer = new KScstTrainer(objective, new FaultyReward(double.NaN, marker: "BAD"), Template(), SmallOptions());
+        using var trainer = new PolicyTrainer(objective, new FaultyReward(double.NaN, marker: "BAD"), Template(), SmallOptions());
 
         var error = Assert.Throws<RewardModelException>(() => trainer.Step(s_statements));
 
@@ -103,8 +103,8 @@ public sealed class RewardScoringTests
         var objective = new LoraObjectiveModel("faulty", model, adapter, ownsAdapter: false);
         var options = SmallOptions();
         options.NonFiniteRewards = NonFiniteRewardHandling.ReplaceWithZero;
-        var logger = new RecordingLogger<KScstTrainer>();
-        using var trainer = new KScstTrainer(objective, new FaultyReward(double.NaN, marker: "BAD"), Template(), options, logger);
+        var logger = new RecordingLogger<PolicyTrainer>();
+        using var trainer = new PolicyTrainer(objective, new FaultyReward(double.NaN, marker: "BAD"), Template(), options, logger);
 
         TrainingStepMetrics metrics = trainer.Step(s_statements);
 
@@ -118,7 +118,7 @@ public sealed class RewardScoringTests
 
     private static PromptTemplate Template() => new(new CharacterTokenizer(), maxPromptTokens: 48, prefix: "Client: ", suffix: "\nCounselor:");
 
-    private static KScstOptions SmallOptions() => new()
+    private static PolicyTrainerOptions SmallOptions() => new()
     {
         PromptsPerStep = 4,
         SamplesPerPrompt = 3,

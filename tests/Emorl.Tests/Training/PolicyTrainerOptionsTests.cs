@@ -137,4 +137,27 @@ public sealed class PolicyTrainerOptionsTests
 
         Assert.Contains("Sampling.Greedy is true", error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(double.PositiveInfinity)]
+    [InlineData(double.NaN)]
+    public void NonFiniteLearningRateIsRejected(double learningRate)
+    {
+        var options = new PolicyTrainerOptions { LearningRate = learningRate, WeightDecay = double.PositiveInfinity };
+
+        var error = Assert.Throws<ArgumentException>(options.Validate);
+
+        Assert.Contains("LearningRate is ", error.Message, StringComparison.Ordinal);
+        Assert.Contains("WeightDecay is Infinity; it must be a finite number ≥ 0", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UndefinedNonFiniteRewardHandlingIsRejected()
+    {
+        var options = new PolicyTrainerOptions { NonFiniteRewards = (Emorl.Rewards.NonFiniteRewardHandling)7 };
+
+        var error = Assert.Throws<ArgumentException>(options.Validate);
+
+        Assert.Contains("NonFiniteRewards is 7", error.Message, StringComparison.Ordinal);
+    }
 }

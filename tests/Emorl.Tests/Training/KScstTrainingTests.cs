@@ -11,7 +11,7 @@ using static TorchSharp.torch;
 namespace Emorl.Tests.Training;
 
 [Collection("Torch")]
-public sealed class KScstTrainerTests
+public sealed class KScstTrainingTests
 {
     private static readonly string[] s_statements =
     [
@@ -29,7 +29,7 @@ public sealed class KScstTrainerTests
         var objective = new LoraObjectiveModel("vowels", model, adapter, ownsAdapter: false);
         var baseBefore = Snapshot(model.named_parameters());
         var adapterBefore = Snapshot(adapter.NamedFactors());
-        using var trainer = new KScstTrainer(objective, new VowelReward(), Template(), SmallOptions());
+        using var trainer = new PolicyTrainer(objective, new VowelReward(), Template(), SmallOptions());
 
         trainer.Step(s_statements);
         trainer.Step(s_statements);
@@ -54,7 +54,7 @@ public sealed class KScstTrainerTests
         var options = SmallOptions();
         options.LearningRate = 1e30;
         options.MaxGradientNorm = 1e30;
-        using var trainer = new KScstTrainer(objective, new VowelReward(), Template(), options);
+        using var trainer = new PolicyTrainer(objective, new VowelReward(), Template(), options);
 
         var error = Assert.Throws<TrainingDivergedException>(() =>
         {
@@ -78,7 +78,7 @@ public sealed class KScstTrainerTests
         using var model = TinyModels.Create();
         using var adapter = LoraAdapter.Create(model, new LoraOptions { Rank = 4, Alpha = 8 }, 5);
         var objective = new LoraObjectiveModel("vowels", model, adapter, ownsAdapter: false);
-        using var trainer = new KScstTrainer(objective, new VowelReward(), Template(), SmallOptions());
+        using var trainer = new PolicyTrainer(objective, new VowelReward(), Template(), SmallOptions());
 
         var stepError = Assert.Throws<ArgumentException>(() => trainer.Step(["I feel tired", " "]));
         var trainError = Assert.Throws<ArgumentException>(() => trainer.Train(s_statements, ["fine", "", "ok"]));
@@ -97,7 +97,7 @@ public sealed class KScstTrainerTests
         using var adapter = LoraAdapter.Create(model, new LoraOptions { Rank = 4, Alpha = 8 }, 5);
         var objective = new LoraObjectiveModel("vowels", model, adapter, ownsAdapter: false);
 
-        var error = Assert.Throws<ArgumentException>(() => new KScstTrainer(objective, new VowelReward(), Template(), SmallOptions()));
+        var error = Assert.Throws<ArgumentException>(() => new PolicyTrainer(objective, new VowelReward(), Template(), SmallOptions()));
 
         Assert.Contains("tokenizer has 61 token ids, but the model (objective 'vowels') reads only 40", error.Message, StringComparison.Ordinal);
         Assert.Equal("template", error.ParamName);
@@ -111,7 +111,7 @@ public sealed class KScstTrainerTests
         var objective = new LoraObjectiveModel("vowels", model, adapter, ownsAdapter: false);
         var options = SmallOptions();
         options.Sampling.MaxNewTokens = 6;
-        using var trainer = new KScstTrainer(objective, new VowelReward(), Template(), options);
+        using var trainer = new PolicyTrainer(objective, new VowelReward(), Template(), options);
         for (int i = 0; i < 5; i++)
         {
             trainer.Step(s_statements);
@@ -139,7 +139,7 @@ public sealed class KScstTrainerTests
         // on the seed; 150 steps gained 0.02 to 0.11 over seeds 0-5 and 0.11 with this seed.
         options.MaxSteps = 150;
         options.ValidationInterval = 150;
-        using var trainer = new KScstTrainer(objective, new VowelReward(), Template(), options);
+        using var trainer = new PolicyTrainer(objective, new VowelReward(), Template(), options);
         double before = trainer.Validate(s_statements);
 
         var result = trainer.Train(s_statements, s_statements);
@@ -162,7 +162,7 @@ public sealed class KScstTrainerTests
 
     private static PromptTemplate Template() => new(new CharacterTokenizer(), maxPromptTokens: 48, prefix: "Client: ", suffix: "\nCounselor:");
 
-    private static KScstOptions SmallOptions() => new()
+    private static PolicyTrainerOptions SmallOptions() => new()
     {
         PromptsPerStep = 4,
         SamplesPerPrompt = 3,
