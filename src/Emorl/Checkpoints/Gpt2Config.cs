@@ -26,7 +26,10 @@ internal static class Gpt2Config
         string? type = config.Read<string>("model_type");
         if (type is not null && type != "gpt2")
         {
-            problems.Add($"model_type is \"{type}\"; this loader reads GPT-2 checkpoints (model_type \"gpt2\")");
+            // Another architecture's keys differ, so its other problems would only mislead.
+            throw new InvalidDataException(type == "t5"
+                ? $"'{path}' has model_type \"t5\"; load T5 checkpoints with T5Checkpoint.LoadModel. RL training, aggregation and the sample run GPT-2 models only so far."
+                : $"'{path}' has model_type \"{type}\"; this loader reads GPT-2 checkpoints (model_type \"gpt2\").");
         }
 
         int hidden = config.ReadInt("n_embd");

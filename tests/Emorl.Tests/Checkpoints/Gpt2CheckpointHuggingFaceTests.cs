@@ -23,6 +23,20 @@ public sealed class Gpt2CheckpointHuggingFaceTests : IDisposable
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "emorl-hf-" + Guid.NewGuid().ToString("N"));
 
     [Fact]
+    public void T5DirectoryPointsToT5Checkpoint()
+    {
+        using (var t5 = Emorl.Tests.Models.T5.TinyT5.Create())
+        {
+            T5Checkpoint.SaveModel(t5, _directory);
+        }
+
+        var error = Assert.Throws<InvalidDataException>(() => Gpt2Checkpoint.LoadModel(_directory));
+
+        Assert.Contains("has model_type \"t5\"", error.Message, StringComparison.Ordinal);
+        Assert.Contains("T5Checkpoint.LoadModel", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void HalfPrecisionSafetensorsWithoutPrefixLoad()
     {
         var values = WriteSafetensorsModel("F16", prefix: "", withBuffers: true);
