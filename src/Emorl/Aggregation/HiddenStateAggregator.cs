@@ -84,7 +84,7 @@ public sealed class HiddenStateAggregator
     /// returns the tokens picked so far when cancellation is requested.
     /// </summary>
     /// <param name="prompts">Prompt token ids, each non-empty.</param>
-    /// <param name="weights">K finite non-negative weights; they need not sum to 1.</param>
+    /// <param name="weights">K finite non-negative weights, not all zero; they need not sum to 1.</param>
     /// <param name="endOfTextId">The id that ends a response; also used for padding.</param>
     /// <param name="options">Greedy or sampling settings.</param>
     /// <param name="progress">Receives the step count after each decoding step, on the calling thread, or null.</param>
@@ -98,7 +98,7 @@ public sealed class HiddenStateAggregator
     /// <see cref="GenerationResult.IsPartial"/> is true and each unfinished row contains the tokens
     /// picked before it, which may be none.
     /// </returns>
-    /// <exception cref="ArgumentException">The weights have the wrong length or a negative or non-finite value.</exception>
+    /// <exception cref="ArgumentException">The weights have the wrong length, a negative or non-finite value, or are all zero.</exception>
     public GenerationResult Generate(
         IReadOnlyList<IReadOnlyList<int>> prompts,
         IReadOnlyList<double> weights,

@@ -128,7 +128,7 @@ public sealed class ParameterAggregation : IDisposable
     /// reporting each decoding step, and returns the tokens picked so far when cancellation is requested.
     /// </summary>
     /// <param name="prompts">Prompt token ids, each non-empty.</param>
-    /// <param name="weights">K finite weights.</param>
+    /// <param name="weights">K finite weights ≥ 0, not all zero.</param>
     /// <param name="endOfTextId">The id that ends a response; also used for padding.</param>
     /// <param name="options">Greedy or sampling settings.</param>
     /// <param name="progress">Receives the step count after each decoding step, on the calling thread, or null.</param>
