@@ -176,7 +176,16 @@ internal sealed class SampleOptions
         bool skipWarmup = BaseModelDirectory is not null && WarmupSteps == 0;
 
         // Sizes not given on the command line: tiny, the embedded data, or a dataset from --data.
-        var sizes = Preset == Preset.Tiny ? TinySizes : DataPath is null ? EmbeddedSizes : DatasetSizes;
+        var sizes = DatasetSizes;
+        if (Preset == Preset.Tiny)
+        {
+            sizes = TinySizes;
+        }
+        else if (DataPath is null)
+        {
+            sizes = EmbeddedSizes;
+        }
+
         Layers = Or(Layers, sizes.Layers);
         Hidden = Or(Hidden, sizes.Hidden);
         Heads = Or(Heads, sizes.Heads);
