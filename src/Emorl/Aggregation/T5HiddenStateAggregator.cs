@@ -213,7 +213,7 @@ public sealed class T5HiddenStateAggregator
             finishedCount += RecordPicks(picked, finished, responses, endOfSequenceId, _model.Options.PaddingId);
             steps = step + 1;
             progress?.Report(new GenerationProgress(steps, options.MaxNewTokens, finishedCount, rows));
-            if (finishedCount == rows)
+            if (finishedCount == rows || steps == options.MaxNewTokens)
             {
                 break;
             }
@@ -226,7 +226,7 @@ public sealed class T5HiddenStateAggregator
 
     /// <summary>
     /// Appends each unfinished row's pick to its response and marks rows that picked end-of-sequence
-    /// as finished. Finished rows are fed the padding id from then on, which no response contains.
+    /// as finished. Finished rows are fed the padding id from then on, and their picks are dropped.
     /// Returns how many rows finished at this step.
     /// </summary>
     private static int RecordPicks(

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Threading;
 using Emorl.Aggregation;
 using Emorl.Generation;
 using Emorl.Models;
@@ -164,6 +165,46 @@ public sealed class T5HiddenStateAggregatorTests
         Assert.Equal("adapters", error.ParamName);
     }
 
+    [Fact]
+    public void ObjectiveNameCountMismatchIsRejected()
+    {
+        using var model = TinyT5.Create();
+        using var a = TinyT5.PerturbedAdapter(model, 1);
+
+        var error = Assert.Throws<ArgumentException>(() => new T5HiddenStateAggregator(model, [a, null], ["empathy"]));
+
+        Assert.Equal("objectives", error.ParamName);
+        Assert.Contains("1 objective names for 2 adapters", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CancellationDuringDecodingReturnsPartialTokens()
+    {
+        using var model = TinyT5.Create();
+        using var a = TinyT5.PerturbedAdapter(model, 1);
+        using var b = TinyT5.PerturbedAdapter(model, 2);
+        var aggregator = new T5HiddenStateAggregator(model, [a, b]);
+        using var cancellation = new CancellationTokenSource();
+        var progress = new CancelAfterSteps(cancellation, 3);
+
+        var result = aggregator.Generate(
+            TinyT5.Prompts(), [0.5, 0.5], GenerationOptions.CreateGreedy(16), progress, null, cancellation.Token);
+        var complete = aggregator.Generate(TinyT5.Prompts(), [0.5, 0.5], GenerationOptions.CreateGreedy(16));
+
+        Assert.True(result.IsPartial);
+        Assert.Equal(3, result.Steps);
+        for (int row = 0; row < complete.Count; row++)
+        {
+            int length = result.Responses[row].Length;
+            Assert.True(length <= 3, $"row {row} has {length} tokens after 3 steps");
+            Assert.Equal(complete[row].Take(length), result.Responses[row]);
+        }
+
+        var greedy = GenerationOptions.CreateGreedy(16);
+        Assert.Throws<OperationCanceledException>(
+            () => aggregator.Generate(TinyT5.Prompts(), [0.5, 0.5], greedy, null, cancellation.Token));
+    }
+
     [Theory]
     [InlineData(true, 600)]
     [InlineData(false, 120)]
@@ -223,6 +264,19 @@ public sealed class T5HiddenStateAggregatorTests
         }
 
         return response.ToArray();
+    }
+
+    /// <summary>Cancels a token once the given number of steps has been reported.</summary>
+    private sealed class CancelAfterSteps(CancellationTokenSource cancellation, int steps)
+        : IProgress<GenerationProgress>
+    {
+        public void Report(GenerationProgress value)
+        {
+            if (value.Step == steps)
+            {
+                cancellation.Cancel();
+            }
+        }
     }
 
     /// <summary>Records the thread's live tensor count at every reported step, synchronously.</summary>
