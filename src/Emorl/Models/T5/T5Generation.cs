@@ -75,7 +75,7 @@ public static class T5Generation
         return responses.Select(r => r.ToArray()).ToArray();
     }
 
-    private static void ValidatePrompts(IReadOnlyList<IReadOnlyList<int>> prompts, int vocabularySize)
+    internal static void ValidatePrompts(IReadOnlyList<IReadOnlyList<int>> prompts, int vocabularySize)
     {
         for (int row = 0; row < prompts.Count; row++)
         {
@@ -97,7 +97,7 @@ public static class T5Generation
     }
 
     /// <summary>Right-pads the prompts with the padding id; the mask marks the real tokens.</summary>
-    private static (Tensor Tokens, Tensor Mask) PadPrompts(IReadOnlyList<IReadOnlyList<int>> prompts, int paddingId, Device device)
+    internal static (Tensor Tokens, Tensor Mask) PadPrompts(IReadOnlyList<IReadOnlyList<int>> prompts, int paddingId, Device device)
     {
         int length = prompts.Max(p => p.Count);
         var tokens = new long[prompts.Count * length];
