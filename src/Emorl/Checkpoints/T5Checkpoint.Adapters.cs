@@ -39,7 +39,7 @@ public static partial class T5Checkpoint
     /// </param>
     /// <param name="logger">Logs the rank, file size and time at Information, or null for none.</param>
     /// <param name="cancellationToken">Checked between tensors. A canceled save leaves the previous directory unchanged.</param>
-    /// <exception cref="ArgumentException">The adapter holds a projection that is not a T5 module path.</exception>
+    /// <exception cref="ArgumentException">The adapter contains a projection that is not a T5 module path.</exception>
     /// <exception cref="OperationCanceledException">Cancellation was requested.</exception>
     public static void SaveAdapter(
         LoraAdapter adapter,

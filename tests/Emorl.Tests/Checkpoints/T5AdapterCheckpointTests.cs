@@ -124,7 +124,7 @@ public sealed class T5AdapterCheckpointTests : IDisposable
     }
 
     [Fact]
-    public void WrongShapeUnexpectedKeyAndMissingHalfAreListedTogether()
+    public void MisfitFactorsListedInOneError()
     {
         var options = TinyT5.Options();
         const string Misshapen = "base_model.model.decoder.block.1.layer.0.SelfAttention.v.lora_A.weight";
