@@ -127,7 +127,7 @@ public static partial class Gpt2Checkpoint
         return adapter;
     }
 
-    private static LoraAdapter ReadFactors(
+    internal static LoraAdapter ReadFactors(
         IStateDictReader reader, LoraOptions options, Dictionary<(string Path, char Factor), string> keys, CancellationToken cancellationToken)
     {
         var factors = new Dictionary<string, (Tensor A, Tensor B)>(StringComparer.Ordinal);
@@ -151,7 +151,7 @@ public static partial class Gpt2Checkpoint
         }
     }
 
-    private static IStateDictReader OpenAdapterWeights(string directory)
+    internal static IStateDictReader OpenAdapterWeights(string directory)
     {
         string safetensors = Path.Combine(directory, AdapterFileName);
         if (File.Exists(safetensors))

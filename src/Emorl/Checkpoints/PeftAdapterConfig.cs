@@ -13,15 +13,33 @@ namespace Emorl.Checkpoints;
 /// written, so PEFT applies their defaults (false, false, empty, empty).
 /// When reading, options that change the update (alpha / r) · B A x are rejected, each with its key.
 /// These are use_dora, use_rslora, rank_pattern, alpha_pattern, bias other than "none",
-/// modules_to_save, and a peft_type or task_type other than LORA and CAUSAL_LM.
+/// modules_to_save, and a peft_type other than LORA or a task_type other than the expected one
+/// (CAUSAL_LM for GPT-2, SEQ_2_SEQ_LM for T5).
 /// NOTE: which PEFT versions read the written file was not checked against PEFT itself.
 /// </remarks>
 internal static class PeftAdapterConfig
 {
-    public static JsonObject Write(LoraOptions options, IReadOnlyList<string> targetModules, string? baseModelNameOrPath) => new()
+    /// <summary>PEFT's task type of a causal language model such as GPT-2.</summary>
+    public const string CausalLanguageModel = "CAUSAL_LM";
+
+    /// <summary>PEFT's task type of an encoder-decoder language model such as T5.</summary>
+    public const string SequenceToSequenceLanguageModel = "SEQ_2_SEQ_LM";
+
+    /// <summary>Builds the adapter_config.json object of a LoRA adapter.</summary>
+    /// <param name="options">Rank, alpha and dropout.</param>
+    /// <param name="targetModules">PEFT target_modules.</param>
+    /// <param name="baseModelNameOrPath">Stored as base_model_name_or_path.</param>
+    /// <param name="taskType">PEFT task_type.</param>
+    /// <param name="fanInFanOut">True when the base projections store weights [in, out] (GPT-2's Conv1D), false for nn.Linear's [out, in].</param>
+    public static JsonObject Write(
+        LoraOptions options,
+        IReadOnlyList<string> targetModules,
+        string? baseModelNameOrPath,
+        string taskType = CausalLanguageModel,
+        bool fanInFanOut = true) => new()
     {
         ["peft_type"] = "LORA",
-        ["task_type"] = "CAUSAL_LM",
+        ["task_type"] = taskType,
         ["base_model_name_or_path"] = baseModelNameOrPath,
         ["revision"] = null,
         ["inference_mode"] = true,
@@ -29,7 +47,7 @@ internal static class PeftAdapterConfig
         ["lora_alpha"] = options.Alpha,
         ["lora_dropout"] = options.Dropout,
         ["target_modules"] = new JsonArray(targetModules.Select(t => (JsonNode?)JsonValue.Create(t)).ToArray()),
-        ["fan_in_fan_out"] = true,
+        ["fan_in_fan_out"] = fanInFanOut,
         ["bias"] = "none",
         ["modules_to_save"] = null,
         ["init_lora_weights"] = true,
@@ -37,7 +55,10 @@ internal static class PeftAdapterConfig
         ["layers_pattern"] = null,
     };
 
-    public static LoraOptions Read(string path)
+    /// <summary>Reads the LoRA options of adapter_config.json, rejecting options this library does not run.</summary>
+    /// <param name="path">The adapter_config.json file.</param>
+    /// <param name="taskType">The task_type the caller's model runs; a missing (null) task_type is accepted.</param>
+    public static LoraOptions Read(string path, string taskType = CausalLanguageModel)
     {
         var config = JsonConfigFile.Read(path);
         var problems = new List<string>();
@@ -47,10 +68,11 @@ internal static class PeftAdapterConfig
             problems.Add($"peft_type is \"{peftType ?? "missing"}\"; only LORA adapters are read");
         }
 
-        string? taskType = config.Read<string>("task_type");
-        if (taskType is not null && taskType != "CAUSAL_LM")
+        string? storedTaskType = config.Read<string>("task_type");
+        if (storedTaskType is not null && storedTaskType != taskType)
         {
-            problems.Add($"task_type is \"{taskType}\"; adapters of a causal language model (CAUSAL_LM) are read");
+            string kind = taskType == SequenceToSequenceLanguageModel ? "an encoder-decoder language model" : "a causal language model";
+            problems.Add($"task_type is \"{storedTaskType}\"; this loader reads adapters of {kind} ({taskType})");
         }
 
         if (config.Read<bool?>("use_dora") == true)

@@ -27,7 +27,7 @@ namespace Emorl.Checkpoints;
 /// together in one error.
 /// </para>
 /// </remarks>
-public static class T5Checkpoint
+public static partial class T5Checkpoint
 {
     /// <summary>The weights file of a model directory.</summary>
     public const string ModelFileName = "model.safetensors";
