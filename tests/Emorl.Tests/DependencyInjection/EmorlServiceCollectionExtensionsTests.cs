@@ -110,6 +110,25 @@ public sealed class EmorlServiceCollectionExtensionsTests
         Assert.Contains("'vowels'", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("..", "names a folder itself")]
+    [InlineData(".", "names a folder itself")]
+    [InlineData("a/b", "contains a path separator")]
+    [InlineData("/tmp/elsewhere", "contains a path separator")]
+    [InlineData("a\\b", "contains a path separator")]
+    [InlineData("a\nb", "contains a control character")]
+    public void ObjectiveNameThatIsNoFolderNameIsRejected(string name, string problem)
+    {
+        var builder = new ServiceCollection().AddEmorl();
+
+        var fromBuilder = Assert.Throws<ArgumentException>(() => builder.AddObjective<VowelReward>(name));
+        var fromDefinition = Assert.Throws<ArgumentException>(() => new ObjectiveDefinition(name, _ => new VowelReward()));
+
+        Assert.Contains($"The objective name '{name}' {problem}", fromBuilder.Message, StringComparison.Ordinal);
+        Assert.Equal("name", fromBuilder.ParamName);
+        Assert.Contains($"The objective name '{name}' {problem}", fromDefinition.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void SecondAddEmorlSeesEarlierObjectives()
     {
