@@ -156,6 +156,21 @@ public sealed class HiddenStateAggregatorTests
         Assert.Contains("Decoding with weights [3E+38, 3E+38] produced NaN or +Infinity logits", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void DisposedAdapterIsNotUsedAsTheBareBase(bool batchAdapters)
+    {
+        using var model = TinyModels.Create();
+        var adapter = TinyModels.PerturbedAdapter(model, 7);
+        var objective = new LoraObjectiveModel("a", model, adapter);
+        var aggregator = new HiddenStateAggregator([objective, new LoraObjectiveModel("b", model, null)], batchAdapters);
+        objective.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() =>
+            aggregator.Generate(TinyModels.Prompts(), [1.0, 1.0], TinyModels.EndOfText, GenerationOptions.CreateGreedy(4)));
+    }
+
     /// <summary>Naive reference: re-read the whole prefix with every model, sum weighted logits, take argmax.</summary>
     private static int[] GreedyByLogitSum(IObjectiveModel[] models, double[] weights, IReadOnlyList<int> prompt, int maxNewTokens)
     {
