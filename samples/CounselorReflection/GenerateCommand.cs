@@ -107,15 +107,59 @@ internal static class GenerateCommand
                     $"'{path}' was not found; pass --from with the output folder of a finished run (it holds report.json, base/ and adapters/).", path);
             }
 
-            using var json = JsonDocument.Parse(File.ReadAllText(path));
+            using var json = Parse(path);
             var root = json.RootElement;
-            var objectives = root.GetProperty("objectives").EnumerateArray().Select(o => o.GetString() ?? "").ToArray();
-            double[]? best = root.TryGetProperty("search", out var search) && search.TryGetProperty("best_weights", out var weights)
-                ? weights.EnumerateArray().Select(w => w.GetDouble()).ToArray()
-                : null;
+            if (root.ValueKind != JsonValueKind.Object
+                || !root.TryGetProperty("objectives", out var names)
+                || names.ValueKind != JsonValueKind.Array
+                || names.GetArrayLength() == 0
+                || names.EnumerateArray().Any(n => n.ValueKind != JsonValueKind.String || !IsFolderName(n.GetString()!)))
+            {
+                throw Invalid(path, "\"objectives\" must be a non-empty list of objective names, each the name of a folder under adapters/");
+            }
+
+            var objectives = names.EnumerateArray().Select(n => n.GetString()!).ToArray();
+            double[]? best = null;
+            if (root.TryGetProperty("search", out var search) && search.ValueKind == JsonValueKind.Object
+                && search.TryGetProperty("best_weights", out var weights))
+            {
+                if (weights.ValueKind != JsonValueKind.Array || weights.EnumerateArray().Any(w => w.ValueKind != JsonValueKind.Number))
+                {
+                    throw Invalid(path, "\"search.best_weights\" must be a list of numbers, one per objective");
+                }
+
+                best = weights.EnumerateArray().Select(w => w.GetDouble()).ToArray();
+            }
+
             // Reports written before max_new_tokens was recorded used the standard preset's 32 tokens.
-            int maxNewTokens = root.TryGetProperty("max_new_tokens", out var tokens) ? tokens.GetInt32() : 32;
+            int maxNewTokens = 32;
+            if (root.TryGetProperty("max_new_tokens", out var tokens)
+                && (tokens.ValueKind != JsonValueKind.Number || !tokens.TryGetInt32(out maxNewTokens) || maxNewTokens < 1))
+            {
+                throw Invalid(path, "\"max_new_tokens\" must be a whole number ≥ 1");
+            }
+
             return new SavedRun(path, objectives, best, maxNewTokens);
         }
+
+        private static JsonDocument Parse(string path)
+        {
+            try
+            {
+                return JsonDocument.Parse(File.ReadAllText(path));
+            }
+            catch (JsonException error)
+            {
+                throw new InvalidDataException(
+                    $"'{path}' is not valid JSON ({error.Message}); restore it from the run, or run the pipeline again to rewrite it.", error);
+            }
+        }
+
+        private static InvalidDataException Invalid(string path, string rule) =>
+            new($"'{path}' is not a report this command can read: {rule}. Restore the file, or run the pipeline again to rewrite it.");
+
+        /// <summary>Accepts a plain folder name, so that a name cannot point outside adapters/.</summary>
+        private static bool IsFolderName(string name) =>
+            name.Length > 0 && name is not ("." or "..") && name.IndexOfAny(['/', '\\']) < 0;
     }
 }

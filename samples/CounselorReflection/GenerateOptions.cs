@@ -50,6 +50,11 @@ internal sealed class GenerateOptions
             }
 
             string value = args[++i];
+            if (string.IsNullOrWhiteSpace(value))
+            {
+                throw new ArgumentException($"Option {argument} is empty; pass a value, or leave the option out for its default.");
+            }
+
             switch (argument)
             {
                 case "--from": options.RunDirectory = value; break;

@@ -47,7 +47,8 @@ catch (OperationCanceledException)
     Console.Error.WriteLine("Cancelled; no report was written.");
     return 130;
 }
-catch (Exception error) when (error is IOException or FormatException or ArgumentException or InvalidOperationException or UnauthorizedAccessException)
+catch (Exception error) when (error is IOException or InvalidDataException or FormatException or ArgumentException or InvalidOperationException
+    or UnauthorizedAccessException or NotFiniteNumberException)
 {
     Console.Error.WriteLine($"Failed: {error.Message}");
     return 1;

@@ -132,6 +132,11 @@ internal sealed class SampleOptions
             }
 
             string value = args[++i];
+            if (string.IsNullOrWhiteSpace(value))
+            {
+                throw new ArgumentException($"Option {name} is empty; pass a value, or leave the option out for its default.");
+            }
+
             switch (name)
             {
                 case "--data": options.DataPath = value; break;

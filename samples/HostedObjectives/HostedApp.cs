@@ -42,18 +42,28 @@ internal static class HostedApp
 
     /// <summary>
     /// Collects the options failures from a host start: one <see cref="OptionsValidationException"/>
-    /// when one options type is invalid, an <see cref="AggregateException"/> of them when several are.
+    /// when one options type is invalid, an <see cref="AggregateException"/> of them when several are,
+    /// or the binder's error for a sample setting whose value does not convert.
     /// </summary>
     public static bool TryGetConfigurationFailures(Exception error, [NotNullWhen(true)] out IReadOnlyList<string>? failures)
     {
         var errors = error is AggregateException aggregate ? aggregate.InnerExceptions : [error];
-        if (errors.Count == 0 || !errors.All(e => e is OptionsValidationException))
+        if (errors.Count == 0 || !errors.All(e => e is OptionsValidationException || IsConversionFailure(e)))
         {
             failures = null;
             return false;
         }
 
-        failures = errors.Cast<OptionsValidationException>().SelectMany(e => e.Failures).ToArray();
+        failures = errors
+            .SelectMany(e => e is OptionsValidationException validation ? validation.Failures : new[] { e.Message })
+            .ToArray();
         return true;
     }
+
+    /// <summary>
+    /// Recognises the configuration binder's error for a value that does not convert, such as
+    /// <c>abc</c> for a number: an <see cref="InvalidOperationException"/> around the converter's error.
+    /// </summary>
+    private static bool IsConversionFailure(Exception error) =>
+        error is InvalidOperationException { InnerException: ArgumentException or FormatException or OverflowException };
 }

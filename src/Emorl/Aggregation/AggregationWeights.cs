@@ -1,12 +1,13 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 
 namespace Emorl.Aggregation;
 
 /// <summary>
-/// Checks the weights that enter every aggregation: one per model, each finite and ≥ 0, and not
-/// all zero.
+/// Checks the weights that enter every aggregation: one per model, each finite, ≥ 0 and within
+/// float32's range, and not all zero once converted to float32.
 /// </summary>
 /// <remarks>
 /// All-zero weights are rejected because they leave nothing to aggregate. Hidden-state aggregation
@@ -20,7 +21,9 @@ internal static class AggregationWeights
     /// <param name="names">The model names, in weight order, used in messages.</param>
     /// <param name="paramName">The caller's parameter name for the weights.</param>
     /// <exception cref="ArgumentNullException"><paramref name="weights"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">The weights have the wrong length, a NaN, infinite or negative value, or are all zero.</exception>
+    /// <exception cref="ArgumentException">
+    /// The weights have the wrong length, a NaN, infinite, negative or above-float32 value, or are all zero in float32.
+    /// </exception>
     public static void Validate(IReadOnlyList<double> weights, IReadOnlyList<string> names, string paramName)
     {
         ArgumentNullException.ThrowIfNull(weights, paramName);
@@ -54,15 +57,26 @@ internal static class AggregationWeights
                     paramName);
             }
 
-            anyPositive |= weight > 0;
+            if (weight > float.MaxValue)
+            {
+                throw new ArgumentException(
+                    $"Weight {k} ('{names[k]}') is {value}, above float32's maximum of 3.4E+38, the precision the "
+                    + "models compute in. Divide every weight by the same factor, such as the largest weight; "
+                    + "greedy decoding depends only on the ratios of the weights.",
+                    paramName);
+            }
+
+            // A positive weight below float32's smallest value (about 1.4E-45) becomes 0 in the models.
+            anyPositive |= (float)weight > 0;
         }
 
         if (!anyPositive)
         {
-            throw new ArgumentException(
-                $"All {weights.Count} weights are 0, so there is nothing to aggregate; "
-                + "give at least one model a positive weight.",
-                paramName);
+            string reason = weights.Any(w => w > 0)
+                ? "every positive weight is below float32's smallest value (about 1.4E-45), so each becomes 0 in the "
+                  + "float32 models; multiply every weight by the same factor"
+                : "there is nothing to aggregate; give at least one model a positive weight";
+            throw new ArgumentException($"All {weights.Count} weights are 0 in float32: {reason}.", paramName);
         }
     }
 }

@@ -67,7 +67,11 @@ public sealed class HiddenStateAggregator
     /// <param name="seed">Seed for sampling, or null to use the global generator.</param>
     /// <param name="cancellationToken">Checked before each new token.</param>
     /// <returns>The new tokens of each row, end-of-text excluded.</returns>
-    /// <exception cref="ArgumentException">The weights have the wrong length, a negative or non-finite value, or are all zero.</exception>
+    /// <exception cref="ArgumentException">
+    /// The weights have the wrong length, a negative, non-finite or above-float32 value, or are all zero in
+    /// float32; or <paramref name="endOfTextId"/> is outside the vocabulary.
+    /// </exception>
+    /// <exception cref="NotFiniteNumberException">The logits became NaN or +Infinity; the message names the weights.</exception>
     /// <exception cref="OperationCanceledException">Cancellation was requested before decoding finished.</exception>
     public IReadOnlyList<int[]> Generate(
         IReadOnlyList<IReadOnlyList<int>> prompts,
@@ -98,7 +102,11 @@ public sealed class HiddenStateAggregator
     /// <see cref="GenerationResult.IsPartial"/> is true and each unfinished row contains the tokens
     /// picked before it, which may be none.
     /// </returns>
-    /// <exception cref="ArgumentException">The weights have the wrong length, a negative or non-finite value, or are all zero.</exception>
+    /// <exception cref="ArgumentException">
+    /// The weights have the wrong length, a negative, non-finite or above-float32 value, or are all zero in
+    /// float32; or <paramref name="endOfTextId"/> is outside the vocabulary.
+    /// </exception>
+    /// <exception cref="NotFiniteNumberException">The logits became NaN or +Infinity; the message names the weights.</exception>
     public GenerationResult Generate(
         IReadOnlyList<IReadOnlyList<int>> prompts,
         IReadOnlyList<double> weights,
@@ -113,8 +121,22 @@ public sealed class HiddenStateAggregator
         _ensemble.ValidateWeights(weights);
         using var source = new Source(_ensemble, weights);
         using var generator = seed is null ? null : new Generator((ulong)seed.Value);
-        return DecodingLoop.RunAndLog(
-            source, prompts, endOfTextId, options, generator, progress, _logger, weights, cancellationToken);
+        try
+        {
+            return DecodingLoop.RunAndLog(
+                source, prompts, endOfTextId, options, generator, progress, _logger, weights, cancellationToken);
+        }
+        catch (NotFiniteNumberException error)
+        {
+            // Large weights overflow float32 in the weighted sum even when each weight fits, so name them.
+            throw new NotFiniteNumberException(
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"Decoding with weights [{string.Join(", ", weights)}] produced NaN or +Infinity logits. If the weights "
+                    + $"are large, divide every weight by the same factor, which keeps greedy decoding unchanged; "
+                    + $"otherwise the models' weights are not finite. {error.Message}"),
+                error);
+        }
     }
 
     /// <summary>Computes Σ_k w_k · h_k for given hidden states, the aggregation's core operation.</summary>

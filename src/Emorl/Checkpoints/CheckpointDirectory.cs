@@ -32,6 +32,7 @@ internal static class CheckpointDirectory
         string target = Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar);
         string parent = Path.GetDirectoryName(target) ?? ".";
         string name = Path.GetFileName(target);
+        ThrowIfFileInPath(target);
         Directory.CreateDirectory(parent);
         RemoveLeftovers(parent, name);
         string staging = Path.Combine(parent, $".{name}.{Guid.NewGuid():N}{StagingSuffix}");
@@ -122,6 +123,23 @@ internal static class CheckpointDirectory
         }
 
         NativeFileSystem.FlushDirectory(parent);
+    }
+
+    /// <summary>
+    /// Rejects a target that is a file, or that lies under one, before anything is written, because
+    /// the file system's own error names only the file, not the checkpoint being saved.
+    /// </summary>
+    private static void ThrowIfFileInPath(string target)
+    {
+        for (string? path = target; !string.IsNullOrEmpty(path); path = Path.GetDirectoryName(path))
+        {
+            if (File.Exists(path))
+            {
+                string where = path == target ? "is a file" : $"lies under '{path}', which is a file";
+                throw new IOException(
+                    $"The checkpoint directory '{target}' {where}; a checkpoint needs a folder. Pass another path, or move the file away.");
+            }
+        }
     }
 
     /// <summary>Deletes staging directories that a killed save of the same target left behind.</summary>

@@ -78,7 +78,7 @@ public static partial class Gpt2Checkpoint
     /// <exception cref="FileNotFoundException">adapter_config.json or both weights files are missing.</exception>
     /// <exception cref="InvalidDataException">
     /// The configuration uses a PEFT option this library does not run, or the weights do not fit the model
-    /// (the message lists every unexpected key and wrong shape).
+    /// (the message lists every unexpected key and wrong shape), or a factor contains NaN or infinite values.
     /// </exception>
     /// <exception cref="OperationCanceledException">Cancellation was requested.</exception>
     public static LoraAdapter LoadAdapter(string directory, Gpt2Model model, ILogger? logger = null, CancellationToken cancellationToken = default)
@@ -137,6 +137,8 @@ public static partial class Gpt2Checkpoint
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 factors[path] = (reader.ReadTensor(keys[(path, 'A')]), reader.ReadTensor(keys[(path, 'B')]));
+                RequireFinite(factors[path].A, keys[(path, 'A')], reader.Path);
+                RequireFinite(factors[path].B, keys[(path, 'B')], reader.Path);
             }
 
             return LoraAdapter.FromTensors(options, factors);

@@ -95,7 +95,8 @@ public static partial class Gpt2Checkpoint
     /// <exception cref="FileNotFoundException">config.json or both weights files are missing.</exception>
     /// <exception cref="InvalidDataException">
     /// The configuration describes an architecture this library does not run, or the weights miss,
-    /// add or misshape a tensor (the message lists each), or a file is truncated or damaged.
+    /// add or misshape a tensor (the message lists each), a tensor contains NaN or infinite values, or a file is
+    /// truncated or damaged.
     /// </exception>
     /// <exception cref="OperationCanceledException">Cancellation was requested.</exception>
     public static Gpt2Model LoadModel(string directory, ILogger? logger = null, CancellationToken cancellationToken = default)
@@ -215,7 +216,24 @@ public static partial class Gpt2Checkpoint
                     $"'{keys[name]}' in '{reader.Path}' has element type {stored.dtype}; model weights must be floating point.");
             }
 
+            RequireFinite(stored, keys[name], reader.Path);
             target.copy_(stored);
+        }
+    }
+
+    /// <summary>
+    /// Rejects a stored tensor with NaN or infinite values, which would otherwise load silently and
+    /// surface only at generation as non-finite logits blamed on training.
+    /// </summary>
+    private static void RequireFinite(Tensor stored, string key, string path)
+    {
+        using var scope = NewDisposeScope();
+        long invalid = stored.isfinite().logical_not().sum().item<long>();
+        if (invalid > 0)
+        {
+            throw new InvalidDataException(
+                $"'{key}' in '{path}' contains {invalid} NaN or infinite values, so the model would produce no usable "
+                + "output. The weights were saved after training diverged, or the file was changed; use an earlier checkpoint.");
         }
     }
 

@@ -26,7 +26,7 @@ public sealed class EmorlBuilder
     /// <typeparam name="TReward">The reward model type; its constructor's parameters are resolved from the container.</typeparam>
     /// <param name="name">The objective's name, distinct among objectives.</param>
     /// <returns>This builder.</returns>
-    /// <exception cref="ArgumentException">The name is empty or already used.</exception>
+    /// <exception cref="ArgumentException">The name is empty, already used, or not a plain folder name.</exception>
     /// <remarks>The container owns the reward model, so an ensemble never disposes it.</remarks>
     public EmorlBuilder AddObjective<TReward>(string name)
         where TReward : class, IRewardModel
@@ -44,7 +44,7 @@ public sealed class EmorlBuilder
     /// <param name="name">The objective's name, distinct among objectives.</param>
     /// <param name="createReward">Creates the reward model from the container and the run's context.</param>
     /// <returns>This builder.</returns>
-    /// <exception cref="ArgumentException">The name is empty or already used.</exception>
+    /// <exception cref="ArgumentException">The name is empty, already used, or not a plain folder name.</exception>
     /// <remarks>The ensemble owns each reward model created here and disposes it when it is <see cref="IDisposable"/>.</remarks>
     public EmorlBuilder AddObjective(string name, Func<IServiceProvider, RewardModelContext, IRewardModel> createReward)
     {
@@ -61,7 +61,7 @@ public sealed class EmorlBuilder
     /// <param name="name">The objective's name. Default <c>fluency</c>.</param>
     /// <param name="maxPerplexity">C, the perplexity at which the score reaches 0; above 1. Default 50 (EMORL's value under GPT-2).</param>
     /// <returns>This builder.</returns>
-    /// <exception cref="ArgumentException">The name is empty or already used.</exception>
+    /// <exception cref="ArgumentException">The name is empty, already used, or not a plain folder name.</exception>
     public EmorlBuilder AddPerplexityFluencyObjective(string name = "fluency", double maxPerplexity = 50)
     {
         if (!(maxPerplexity > 1) || double.IsInfinity(maxPerplexity))
@@ -76,7 +76,7 @@ public sealed class EmorlBuilder
 
     private void RequireNewName(string name)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ObjectiveDefinition.ThrowIfInvalidName(name, nameof(name));
         var taken = Services
             .Where(d => d.ServiceType == typeof(ObjectiveNameRegistration))
             .Select(d => ((ObjectiveNameRegistration)d.ImplementationInstance!).Name);

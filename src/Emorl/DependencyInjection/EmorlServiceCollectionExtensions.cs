@@ -47,11 +47,21 @@ public static class EmorlServiceCollectionExtensions
     /// property names (<c>Training:LearningRate</c>, <c>Search:Levels</c>, ...).
     /// </param>
     /// <returns>A builder that adds objectives.</returns>
+    /// <remarks>
+    /// A key that names no option, such as a misspelt <c>Training:LearningRat</c>, and a value that does
+    /// not convert to its option's type, such as <c>abc</c> for a number, are validation failures,
+    /// reported in one <see cref="OptionsValidationException"/> with every other invalid value.
+    /// </remarks>
     public static EmorlBuilder AddEmorl(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptions<EmorlOptions>().Bind(configuration);
+        // Bound here rather than with OptionsBuilder.Bind, so that misspelt keys and values that do not
+        // convert are listed with the other invalid values instead of being ignored or thrown alone.
+        var binding = new EmorlConfigurationBinding(configuration);
+        services.AddSingleton<IConfigureOptions<EmorlOptions>>(binding);
+        services.AddSingleton<IValidateOptions<EmorlOptions>>(binding);
+        services.AddSingleton<IOptionsChangeTokenSource<EmorlOptions>>(new ConfigurationChangeTokenSource<EmorlOptions>(configuration));
         return services.AddEmorl();
     }
 

@@ -120,7 +120,7 @@ public sealed partial class ObjectiveEvaluator
         var scores = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var reward in _rewards)
         {
-            var values = RewardScoring.Score(reward, samples, NonFiniteRewards, _logger);
+            var values = RewardScoring.Score(reward, samples, NonFiniteRewards, _logger, cancellationToken);
             scores[reward.Name] = values.Average();
         }
 

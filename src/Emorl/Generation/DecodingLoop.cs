@@ -31,6 +31,7 @@ internal static class DecodingLoop
     {
         options.Validate();
         ValidateTokenIds(prompts, source.VocabularySize);
+        ValidateEndOfText(endOfTextId, source.VocabularySize);
         CheckContext(prompts, options.MaxNewTokens, source.ContextLength);
         int rows = prompts.Count;
         var responses = new List<int>[rows];
@@ -179,6 +180,22 @@ internal static class DecodingLoop
                         $"[0, {vocabularySize}); encode prompts with the tokenizer the model was trained with.", nameof(prompts));
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Rejects an end-of-text id that the model cannot emit: it would pad prompts with an id the
+    /// embedding has no row for, which fails natively, and no row would ever end early.
+    /// </summary>
+    private static void ValidateEndOfText(int endOfTextId, int vocabularySize)
+    {
+        if (endOfTextId < 0 || endOfTextId >= vocabularySize)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(endOfTextId),
+                endOfTextId,
+                $"The end-of-text id {endOfTextId} is outside the model's vocabulary [0, {vocabularySize}); pass the "
+                + "EndOfTextId of the tokenizer the model was built with.");
         }
     }
 

@@ -19,6 +19,7 @@ namespace Emorl.Models;
 public sealed class LoraAdapter : IProjectionUpdate, IDisposable
 {
     private readonly Dictionary<string, (Parameter A, Parameter B)> _factors;
+    private bool _disposed;
 
     private LoraAdapter(LoraOptions options, Dictionary<string, (Parameter A, Parameter B)> factors)
     {
@@ -112,8 +113,10 @@ public sealed class LoraAdapter : IProjectionUpdate, IDisposable
     /// <param name="a">A, [r, in].</param>
     /// <param name="b">B, [out, r].</param>
     /// <returns>Whether the projection is adapted.</returns>
+    /// <exception cref="ObjectDisposedException">The adapter was disposed.</exception>
     public bool TryGetFactors(string path, out Tensor a, out Tensor b)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         if (_factors.TryGetValue(path, out var pair))
         {
             a = pair.A;
@@ -129,6 +132,8 @@ public sealed class LoraAdapter : IProjectionUpdate, IDisposable
     /// <summary>Returns (alpha / r) · dropout(x) Aᵀ Bᵀ for an adapted projection, dropout only while training.</summary>
     Tensor? IProjectionUpdate.Update(string path, Tensor input)
     {
+        // A disposed adapter has no factors, so without this check the model would silently run as the bare base.
+        ObjectDisposedException.ThrowIf(_disposed, this);
         if (!_factors.TryGetValue(path, out var pair))
         {
             return null;
@@ -141,8 +146,10 @@ public sealed class LoraAdapter : IProjectionUpdate, IDisposable
 
     /// <summary>Enumerates every trainable parameter (A then B of each projection).</summary>
     /// <returns>The parameters, owned by this adapter.</returns>
+    /// <exception cref="ObjectDisposedException">The adapter was disposed.</exception>
     public IEnumerable<Parameter> Parameters()
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         foreach (var (a, b) in _factors.Values)
         {
             yield return a;
@@ -152,8 +159,10 @@ public sealed class LoraAdapter : IProjectionUpdate, IDisposable
 
     /// <summary>Enumerates every factor with its PEFT-style name, such as <c>h.0.attn.c_attn.lora_A.weight</c>.</summary>
     /// <returns>Name and tensor pairs, owned by this adapter.</returns>
+    /// <exception cref="ObjectDisposedException">The adapter was disposed.</exception>
     public IEnumerable<(string Name, Tensor Value)> NamedFactors()
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         foreach (var (path, (a, b)) in _factors)
         {
             yield return ($"{path}.lora_A.weight", a);
@@ -167,6 +176,7 @@ public sealed class LoraAdapter : IProjectionUpdate, IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        _disposed = true;
         foreach (var (a, b) in _factors.Values)
         {
             a.Dispose();

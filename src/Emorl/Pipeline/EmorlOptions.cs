@@ -97,6 +97,11 @@ public sealed class EmorlOptions
         else
         {
             failures.AddRange(Search.Validate().Select(f => $"{nameof(Search)}.{f}"));
+
+            // The grid search itself takes any range, but its points become aggregation weights, which must be ≥ 0.
+            AddIf(failures, Search.LowerBound < 0,
+                string.Create(CultureInfo.InvariantCulture, $"Search.LowerBound is {Search.LowerBound}, but the searched points are aggregation ")
+                + "weights, which must be ≥ 0; set LowerBound to 0 (EMORL searches [0, 1]) or above.");
         }
 
         AddTrainingFailures(failures);

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using Emorl.Rewards;
 
 namespace Emorl.Pipeline;
@@ -16,7 +17,10 @@ public sealed class ObjectiveDefinition
     private readonly Func<RewardModelContext, IRewardModel> _createReward;
 
     /// <summary>Creates an objective definition.</summary>
-    /// <param name="name">The objective's name, such as <c>empathy</c>; used in logs, reports and adapter folders.</param>
+    /// <param name="name">
+    /// The objective's name, such as <c>empathy</c>; used in logs, reports and as the adapter's folder name, so
+    /// it must be a plain folder name.
+    /// </param>
     /// <param name="createReward">
     /// Returns the objective's reward model for a run's base model and template. It is called once
     /// per <see cref="EmorlTrainer.TrainObjectives"/> or <see cref="EmorlTrainer.LoadObjectives"/> call.
@@ -26,15 +30,42 @@ public sealed class ObjectiveDefinition
     /// <see cref="IDisposable"/>). Pass false for a reward model that lives longer, such as a
     /// singleton from a service container.
     /// </param>
-    /// <exception cref="ArgumentException"><paramref name="name"/> is null, empty or white space.</exception>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="name"/> is null, empty or white space, is <c>.</c> or <c>..</c>, or contains a path
+    /// separator or a control character.
+    /// </exception>
     /// <exception cref="ArgumentNullException"><paramref name="createReward"/> is null.</exception>
     public ObjectiveDefinition(string name, Func<RewardModelContext, IRewardModel> createReward, bool ownsReward = true)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ThrowIfInvalidName(name, nameof(name));
         ArgumentNullException.ThrowIfNull(createReward);
         Name = name;
         _createReward = createReward;
         OwnsReward = ownsReward;
+    }
+
+    /// <summary>Throws when a name cannot serve as an objective's adapter folder under a parent folder.</summary>
+    /// <param name="name">The objective name to check.</param>
+    /// <param name="paramName">The caller's parameter name.</param>
+    /// <exception cref="ArgumentException">
+    /// The name is null, empty or white space, is <c>.</c> or <c>..</c>, or contains a path separator or a control character.
+    /// </exception>
+    internal static void ThrowIfInvalidName(string name, string paramName)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name, paramName);
+        string? problem = name is "." or ".."
+            ? "names a folder itself"
+            : name.IndexOfAny(['/', '\\']) >= 0
+                ? "contains a path separator"
+                : name.Any(char.IsControl) ? "contains a control character, such as a line break" : null;
+        if (problem is not null)
+        {
+            // The name becomes a folder under the adapters folder, so it must not point anywhere else.
+            throw new ArgumentException(
+                $"The objective name '{name}' {problem}, but SaveAdapters and LoadObjectives use it as the name of a "
+                + "folder under the adapters folder. Use a plain name such as 'empathy'.",
+                paramName);
+        }
     }
 
     /// <summary>Gets the objective's name.</summary>

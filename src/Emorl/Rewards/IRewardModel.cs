@@ -31,9 +31,14 @@ public interface IRewardModel
     /// <param name="pairs">The pairs to score; may be empty.</param>
     /// <returns>One row per pair, in input order, each with one score in [0, 1] per objective in <see cref="Objectives"/> order.</returns>
     /// <remarks>The default wraps <see cref="Score"/> as a single column.</remarks>
+    /// <exception cref="RewardModelException">The default implementation got null from <see cref="Score"/>.</exception>
     IReadOnlyList<IReadOnlyList<double>> ScoreObjectives(IReadOnlyList<PromptResponse> pairs)
     {
         ArgumentNullException.ThrowIfNull(pairs);
-        return Score(pairs).Select(score => (IReadOnlyList<double>)[score]).ToArray();
+        var scores = Score(pairs) ?? throw new RewardModelException(
+            $"Reward model '{Name}' returned null from Score for {pairs.Count} pairs; return one score per pair, in input order.",
+            Name,
+            -1);
+        return scores.Select(score => (IReadOnlyList<double>)[score]).ToArray();
     }
 }

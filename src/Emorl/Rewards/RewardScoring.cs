@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Threading;
 using Microsoft.Extensions.Logging;
 
 namespace Emorl.Rewards;
@@ -21,9 +22,9 @@ internal static partial class RewardScoring
     /// <exception cref="RewardModelException">The model threw or returned an invalid score.</exception>
     public static double[][] ScoreObjectives(
         IRewardModel reward, IReadOnlyList<string> objectives, IReadOnlyList<PromptResponse> pairs,
-        NonFiniteRewardHandling handling, ILogger logger)
+        NonFiniteRewardHandling handling, ILogger logger, CancellationToken cancellationToken = default)
     {
-        IReadOnlyList<IReadOnlyList<double>> scores = Call(reward, pairs, static (model, batch) => model.ScoreObjectives(batch));
+        IReadOnlyList<IReadOnlyList<double>> scores = Call(reward, pairs, static (model, batch) => model.ScoreObjectives(batch), cancellationToken);
         if (scores is null || scores.Count != pairs.Count)
         {
             throw new RewardModelException(
@@ -63,9 +64,10 @@ internal static partial class RewardScoring
     /// <returns>One checked score per pair.</returns>
     /// <exception cref="RewardModelException">The model threw or returned an invalid score.</exception>
     public static double[] Score(
-        IRewardModel reward, IReadOnlyList<PromptResponse> pairs, NonFiniteRewardHandling handling, ILogger logger)
+        IRewardModel reward, IReadOnlyList<PromptResponse> pairs, NonFiniteRewardHandling handling, ILogger logger,
+        CancellationToken cancellationToken = default)
     {
-        IReadOnlyList<double> scores = Call(reward, pairs, static (model, batch) => model.Score(batch));
+        IReadOnlyList<double> scores = Call(reward, pairs, static (model, batch) => model.Score(batch), cancellationToken);
         if (scores is null || scores.Count != pairs.Count)
         {
             throw new RewardModelException(
@@ -90,15 +92,22 @@ internal static partial class RewardScoring
     /// Calls the model and wraps what it throws. When a batch fails, each pair is scored alone to
     /// find the first one that fails by itself, so the message can name its index.
     /// </summary>
-    private static T Call<T>(IRewardModel reward, IReadOnlyList<PromptResponse> pairs, Func<IRewardModel, IReadOnlyList<PromptResponse>, T> score)
+    /// <remarks>
+    /// An <see cref="OperationCanceledException"/> counts as a failure unless <paramref name="cancellationToken"/>
+    /// is canceled, because a reward model never receives the caller's token: its own exception means a
+    /// timeout or a cancellation inside the model, such as an HTTP client's timeout.
+    /// </remarks>
+    private static T Call<T>(
+        IRewardModel reward, IReadOnlyList<PromptResponse> pairs, Func<IRewardModel, IReadOnlyList<PromptResponse>, T> score,
+        CancellationToken cancellationToken)
     {
         try
         {
             return score(reward, pairs);
         }
-        catch (Exception error) when (error is not (OperationCanceledException or RewardModelException or OutOfMemoryException))
+        catch (Exception error) when (IsRewardFailure(error, cancellationToken))
         {
-            int index = FindFailingPair(reward, pairs, score);
+            int index = FindFailingPair(reward, pairs, score, cancellationToken);
             string where = index >= 0
                 ? string.Create(CultureInfo.InvariantCulture, $"pair {index} of {pairs.Count} fails when scored alone")
                 : string.Create(CultureInfo.InvariantCulture, $"no single pair of the {pairs.Count} fails when scored alone");
@@ -112,7 +121,8 @@ internal static partial class RewardScoring
     }
 
     private static int FindFailingPair<T>(
-        IRewardModel reward, IReadOnlyList<PromptResponse> pairs, Func<IRewardModel, IReadOnlyList<PromptResponse>, T> score)
+        IRewardModel reward, IReadOnlyList<PromptResponse> pairs, Func<IRewardModel, IReadOnlyList<PromptResponse>, T> score,
+        CancellationToken cancellationToken)
     {
         for (int i = 0; i < pairs.Count; i++)
         {
@@ -120,7 +130,7 @@ internal static partial class RewardScoring
             {
                 score(reward, [pairs[i]]);
             }
-            catch (Exception error) when (error is not (OperationCanceledException or OutOfMemoryException))
+            catch (Exception error) when (IsRewardFailure(error, cancellationToken) || error is RewardModelException)
             {
                 return i;
             }
@@ -128,6 +138,10 @@ internal static partial class RewardScoring
 
         return -1;
     }
+
+    private static bool IsRewardFailure(Exception error, CancellationToken cancellationToken) =>
+        error is not (RewardModelException or OutOfMemoryException)
+        && !(error is OperationCanceledException && cancellationToken.IsCancellationRequested);
 
     private static double Check(
         string reward, string objective, int index, double score, NonFiniteRewardHandling handling, ref int replaced)

@@ -91,7 +91,8 @@ public sealed partial class PolicyTrainer : IDisposable
         _template = template;
         _options = options;
         _logger = logger ?? NullLogger.Instance;
-        Objectives = reward.Objectives.ToArray();
+        Objectives = (reward.Objectives ?? throw new ArgumentException(
+            $"Reward model '{reward.Name}' returned null from Objectives; return its objective names.", nameof(reward))).ToArray();
         _objectiveNames = string.Join(", ", Objectives);
         _fixedWeights = FixedWeights(options, Objectives);
 
@@ -313,6 +314,16 @@ public sealed partial class PolicyTrainer : IDisposable
         if (objectives.Count == 0)
         {
             throw new ArgumentException("The reward model lists no objectives; it must score at least one.", nameof(objectives));
+        }
+
+        // Metrics and validation scores are keyed by objective name, so a repeated name would hide one column.
+        string? repeated = objectives.GroupBy(name => name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1)?.Key;
+        if (repeated is not null)
+        {
+            throw new ArgumentException(
+                $"The reward model lists the objective '{repeated}' twice in its Objectives ({string.Join(", ", objectives)}); "
+                + "give each objective a distinct name.",
+                nameof(objectives));
         }
 
         if (options.ObjectiveWeights is null)

@@ -195,6 +195,7 @@ public sealed class PolicyTrainerOptions
     public void Validate()
     {
         var errors = new List<string>();
+        ValidateChoices(errors);
         ValidateSchedule(errors);
         ValidateRewards(errors);
         ValidateUpdate(errors);
@@ -216,6 +217,26 @@ public sealed class PolicyTrainerOptions
         Require(errors, !sampling.Greedy,
             "Sampling.Greedy is true, but RL training needs sampled responses: greedy decoding gives every sample of a prompt "
             + "the same response, so every advantage is 0 and nothing is learned. Set Sampling.Greedy to false.");
+    }
+
+    /// <summary>
+    /// Rejects enum values with no named member, such as a number cast in code or bound from
+    /// configuration, because the trainer would otherwise fall back to another variant without a word.
+    /// </summary>
+    private void ValidateChoices(List<string> errors)
+    {
+        RequireDefined(errors, nameof(Algorithm), Algorithm);
+        RequireDefined(errors, nameof(RewardTransform), RewardTransform);
+        RequireDefined(errors, nameof(RewardWeighting), RewardWeighting);
+        RequireDefined(errors, nameof(KlEstimator), KlEstimator);
+        RequireDefined(errors, nameof(KlPenalty), KlPenalty);
+    }
+
+    private static void RequireDefined<TEnum>(List<string> errors, string name, TEnum value)
+        where TEnum : struct, Enum
+    {
+        Require(errors, Enum.IsDefined(value),
+            $"{name} is {value}, which is not a {typeof(TEnum).Name}; use one of {string.Join(", ", Enum.GetNames<TEnum>())}.");
     }
 
     private void ValidateSchedule(List<string> errors)

@@ -25,8 +25,8 @@ public sealed class DecodingMemoryTests
         using var source = new CountingSource(new HiddenStateAggregator.Source(new LockstepModels(models, true), [0.5, 0.5]));
         var generation = new GenerationOptions { MaxNewTokens = 1001, TopK = 0 };
 
-        // No id is ever picked as end-of-text (-1 is outside the vocabulary), so every step runs.
-        var responses = DecodingLoop.Run(source, [new[] { 1, 2, 3 }], -1, generation, new Generator(5), null, default).Responses;
+        // The source blocks end-of-text, so it is never picked and every step runs.
+        var responses = DecodingLoop.Run(source, [new[] { 1, 2, 3 }], TinyModels.EndOfText, generation, new Generator(5), null, default).Responses;
 
         Assert.Equal(1001, responses[0].Length);
         Assert.Equal(1001, source.LiveCounts.Count);
@@ -34,7 +34,7 @@ public sealed class DecodingMemoryTests
         Assert.True(steady.Max() - steady.Min() <= 2, $"live tensors ranged from {steady.Min()} to {steady.Max()} over 1,000 steps");
     }
 
-    /// <summary>Records the thread's live tensor count at every step of a wrapped source.</summary>
+    /// <summary>Records the thread's live tensor count at every step of a wrapped source, and blocks end-of-text.</summary>
     private sealed class CountingSource : INextTokenSource
     {
         private readonly INextTokenSource _inner;
@@ -57,7 +57,10 @@ public sealed class DecodingMemoryTests
         public Tensor NextTokenLogits(Tensor tokens, Tensor positions, Tensor keyMask)
         {
             LiveCounts.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount);
-            return _inner.NextTokenLogits(tokens, positions, keyMask);
+            var logits = _inner.NextTokenLogits(tokens, positions, keyMask);              // [B, V]
+            using var endOfText = logits.select(1, TinyModels.EndOfText);
+            endOfText.fill_(float.NegativeInfinity);
+            return logits;
         }
 
         public void Dispose() => _inner.Dispose();

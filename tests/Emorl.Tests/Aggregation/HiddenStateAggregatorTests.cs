@@ -101,6 +101,8 @@ public sealed class HiddenStateAggregatorTests
     [InlineData(new[] { 1.0, double.NaN }, "Weight 1 ('b') is NaN, but every weight must be a finite number")]
     [InlineData(new[] { double.PositiveInfinity, 1.0 }, "Weight 0 ('a') is Infinity, but every weight must be a finite number")]
     [InlineData(new[] { 0.0, 0.0 }, "All 2 weights are 0")]
+    [InlineData(new[] { 1e300, 1.0 }, "Weight 0 ('a') is 1E+300, above float32's maximum")]
+    [InlineData(new[] { 1e-50, 0.0 }, "All 2 weights are 0 in float32: every positive weight is below float32's smallest value")]
     public void InvalidWeightsAreRejected(double[] weights, string expected)
     {
         using var model = TinyModels.Create();
@@ -111,6 +113,62 @@ public sealed class HiddenStateAggregatorTests
 
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
         Assert.Equal("weights", error.ParamName);
+    }
+
+    [Fact]
+    public void TinyWeightBesideAPositiveOneIsAccepted()
+    {
+        using var model = TinyModels.Create();
+        using var adapter = TinyModels.PerturbedAdapter(model, 6);
+        var aggregator = new HiddenStateAggregator(
+            [new LoraObjectiveModel("a", model, null), new LoraObjectiveModel("b", model, adapter, false)]);
+
+        var withTiny = aggregator.Generate(TinyModels.Prompts(), [1e-50, 1.0], TinyModels.EndOfText, GenerationOptions.CreateGreedy(6));
+        var withZero = aggregator.Generate(TinyModels.Prompts(), [0.0, 1.0], TinyModels.EndOfText, GenerationOptions.CreateGreedy(6));
+
+        Assert.Equal(withZero, withTiny);
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(TinyModels.Vocabulary)]
+    public void EndOfTextOutsideVocabularyIsRejected(int endOfTextId)
+    {
+        using var model = TinyModels.Create();
+        var aggregator = new HiddenStateAggregator([new LoraObjectiveModel("a", model, null)]);
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            aggregator.Generate(TinyModels.Prompts(), [1.0], endOfTextId, GenerationOptions.CreateGreedy(4)));
+
+        Assert.Equal("endOfTextId", error.ParamName);
+        Assert.Contains($"end-of-text id {endOfTextId} is outside the model's vocabulary [0, {TinyModels.Vocabulary})", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void OverflowingWeightsAreNamedInTheError()
+    {
+        using var model = TinyModels.Create();
+        var aggregator = new HiddenStateAggregator([new LoraObjectiveModel("a", model, null), new LoraObjectiveModel("b", model, null)]);
+
+        var error = Assert.Throws<NotFiniteNumberException>(() =>
+            aggregator.Generate(TinyModels.Prompts(), [3e38, 3e38], TinyModels.EndOfText, GenerationOptions.CreateGreedy(4)));
+
+        Assert.Contains("Decoding with weights [3E+38, 3E+38] produced NaN or +Infinity logits", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void DisposedAdapterIsNotUsedAsTheBareBase(bool batchAdapters)
+    {
+        using var model = TinyModels.Create();
+        var adapter = TinyModels.PerturbedAdapter(model, 7);
+        var objective = new LoraObjectiveModel("a", model, adapter);
+        var aggregator = new HiddenStateAggregator([objective, new LoraObjectiveModel("b", model, null)], batchAdapters);
+        objective.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() =>
+            aggregator.Generate(TinyModels.Prompts(), [1.0, 1.0], TinyModels.EndOfText, GenerationOptions.CreateGreedy(4)));
     }
 
     /// <summary>Naive reference: re-read the whole prefix with every model, sum weighted logits, take argmax.</summary>

@@ -163,6 +163,46 @@ public sealed class Gpt2CheckpointTests : IDisposable
     }
 
     [Fact]
+    public void NonFiniteWeightsAreRejectedOnLoad()
+    {
+        using var model = TinyModels.Create(5);
+        using var adapter = TinyModels.PerturbedAdapter(model, 9);
+        using (no_grad())
+        {
+            model.parameters().First().fill_(double.NaN);
+            adapter.NamedFactors().First().Value.fill_(double.PositiveInfinity);
+        }
+
+        string adapterDirectory = Path.Combine(_directory, "adapter");
+        Gpt2Checkpoint.SaveModel(model, _directory);
+        Gpt2Checkpoint.SaveAdapter(adapter, adapterDirectory);
+        using var healthy = TinyModels.Create(5);
+
+        var modelError = Assert.Throws<InvalidDataException>(() => Gpt2Checkpoint.LoadModel(_directory));
+        var adapterError = Assert.Throws<InvalidDataException>(() => Gpt2Checkpoint.LoadAdapter(adapterDirectory, healthy));
+
+        Assert.Contains("NaN or infinite values", modelError.Message, StringComparison.Ordinal);
+        Assert.Contains(Path.Combine(_directory, Gpt2Checkpoint.ModelFileName), modelError.Message, StringComparison.Ordinal);
+        Assert.Contains("NaN or infinite values", adapterError.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DirectoryThatIsAFileIsNamed()
+    {
+        Directory.CreateDirectory(_directory);
+        string file = Path.Combine(_directory, "not-a-folder");
+        File.WriteAllText(file, "keep me");
+        using var model = TinyModels.Create(5);
+
+        var asTarget = Assert.Throws<IOException>(() => Gpt2Checkpoint.SaveModel(model, file));
+        var asParent = Assert.Throws<IOException>(() => Gpt2Checkpoint.SaveModel(model, Path.Combine(file, "model")));
+
+        Assert.Contains($"The checkpoint directory '{file}' is a file", asTarget.Message, StringComparison.Ordinal);
+        Assert.Contains($"lies under '{file}', which is a file", asParent.Message, StringComparison.Ordinal);
+        Assert.Equal("keep me", File.ReadAllText(file));
+    }
+
+    [Fact]
     public void MissingConfigurationIsReported()
     {
         Directory.CreateDirectory(_directory);

@@ -85,6 +85,69 @@ public sealed class EmorlServiceCollectionExtensionsTests
     }
 
     [Fact]
+    public void MisspeltKeysAreReported()
+    {
+        var configuration = Configuration(new()
+        {
+            ["Emorl:Training:LearningRat"] = "0.5",
+            ["Emorl:Trainng:MaxSteps"] = "3",
+        });
+        var services = new ServiceCollection();
+        services.AddEmorl(configuration.GetSection(EmorlOptions.SectionName)).AddObjective<VowelReward>("vowels");
+        using var provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<EmorlTrainer>());
+
+        Assert.Equal(2, error.Failures.Count());
+        Assert.Contains(error.Failures, f => f.StartsWith("Emorl:Training:LearningRat is not a setting of PolicyTrainerOptions", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.StartsWith("Emorl:Trainng is not a setting of EmorlOptions", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void UnconvertibleValuesAreReportedWithOtherFailures()
+    {
+        var configuration = Configuration(new()
+        {
+            ["Emorl:Training:LearningRate"] = "abc",
+            ["Emorl:Training:Algorithm"] = "grpo",
+            ["Emorl:Training:ObjectiveWeights"] = "1,2",
+            ["Emorl:Lora:Rank"] = "0",
+        });
+        var services = new ServiceCollection();
+        services.AddEmorl(configuration.GetSection(EmorlOptions.SectionName)).AddObjective<VowelReward>("vowels");
+        using var provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<EmorlTrainer>());
+
+        Assert.Equal(4, error.Failures.Count());
+        Assert.Contains(error.Failures, f => f.StartsWith("Emorl:Training:LearningRate is 'abc', which is not a Double number", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.StartsWith("Emorl:Training:Algorithm is 'grpo', which is not one of KScst, Rloo, Ppo", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.StartsWith("Emorl:Training:ObjectiveWeights is '1,2', but it is a list", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.StartsWith("Lora.Rank is 0", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ListsAndKeysInAnyCaseBind()
+    {
+        var configuration = Configuration(new()
+        {
+            ["Emorl:training:objectiveWeights:0"] = "1",
+            ["Emorl:training:objectiveWeights:1"] = "0.5",
+            ["Emorl:DECODING:greedy"] = "false",
+            ["Emorl:Training:TargetKl"] = "6",
+        });
+        var services = new ServiceCollection();
+        services.AddEmorl(configuration.GetSection(EmorlOptions.SectionName));
+        using var provider = services.BuildServiceProvider();
+
+        var options = provider.GetRequiredService<IOptions<EmorlOptions>>().Value;
+
+        Assert.Equal([1.0, 0.5], options.Training.ObjectiveWeights);
+        Assert.False(options.Decoding.Greedy);
+        Assert.Equal(6.0, options.Training.TargetKl);
+    }
+
+    [Fact]
     public void OptionsAreValidatedOnce()
     {
         var services = new ServiceCollection();
@@ -108,6 +171,25 @@ public sealed class EmorlServiceCollectionExtensionsTests
         var error = Assert.Throws<ArgumentException>(() => builder.AddObjective<LengthReward>("vowels"));
 
         Assert.Contains("'vowels'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("..", "names a folder itself")]
+    [InlineData(".", "names a folder itself")]
+    [InlineData("a/b", "contains a path separator")]
+    [InlineData("/tmp/elsewhere", "contains a path separator")]
+    [InlineData("a\\b", "contains a path separator")]
+    [InlineData("a\nb", "contains a control character")]
+    public void ObjectiveNameThatIsNoFolderNameIsRejected(string name, string problem)
+    {
+        var builder = new ServiceCollection().AddEmorl();
+
+        var fromBuilder = Assert.Throws<ArgumentException>(() => builder.AddObjective<VowelReward>(name));
+        var fromDefinition = Assert.Throws<ArgumentException>(() => new ObjectiveDefinition(name, _ => new VowelReward()));
+
+        Assert.Contains($"The objective name '{name}' {problem}", fromBuilder.Message, StringComparison.Ordinal);
+        Assert.Equal("name", fromBuilder.ParamName);
+        Assert.Contains($"The objective name '{name}' {problem}", fromDefinition.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -38,6 +38,18 @@ public sealed class EmorlOptionsTests
     }
 
     [Fact]
+    public void NegativeSearchLowerBoundIsRejected()
+    {
+        var options = new EmorlOptions();
+        options.Search.LowerBound = -0.5;
+
+        var failures = options.Validate();
+
+        var failure = Assert.Single(failures);
+        Assert.StartsWith("Search.LowerBound is -0.5, but the searched points are aggregation weights", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void SamplingFailureIsListedOnce()
     {
         var options = new EmorlOptions();

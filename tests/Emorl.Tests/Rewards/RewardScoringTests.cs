@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
 using Emorl.Evaluation;
 using Emorl.Generation;
 using Emorl.Models;
@@ -113,6 +115,54 @@ public sealed class RewardScoringTests
         Assert.Contains("returned 3 non-finite scores for 12 pairs", warning.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void NullFromScoreIsNamed()
+    {
+        using var model = TinyModels.Create();
+        var evaluator = new ObjectiveEvaluator(Template(), [new DelegateReward(_ => null!)], s_statements);
+        using var trainer = new PolicyTrainer(
+            new LoraObjectiveModel("delegate", model, LoraAdapter.Create(model, new LoraOptions { Rank = 2 }, seed: 3)),
+            new DelegateReward(_ => null!), Template(), SmallOptions());
+
+        var fromEvaluator = Assert.Throws<RewardModelException>(() => evaluator.Evaluate(Generate(model)));
+        var fromTrainer = Assert.Throws<RewardModelException>(() => trainer.Step(s_statements));
+
+        Assert.Contains("returned null scores for 4 pairs", fromEvaluator.Message, StringComparison.Ordinal);
+        Assert.Contains("Reward model 'delegate' returned null from Score for 12 pairs", fromTrainer.Message, StringComparison.Ordinal);
+        Assert.Equal("delegate", fromTrainer.Objective);
+    }
+
+    [Fact]
+    public void RewardModelTimeoutIsAFailureNotACancellation()
+    {
+        using var model = TinyModels.Create();
+        var evaluator = new ObjectiveEvaluator(
+            Template(), [new DelegateReward(_ => throw new TaskCanceledException("The request timed out."))], s_statements);
+
+        var error = Assert.Throws<RewardModelException>(() => evaluator.Evaluate(Generate(model)));
+
+        Assert.Contains("Reward model 'delegate' threw TaskCanceledException", error.Message, StringComparison.Ordinal);
+        Assert.IsType<TaskCanceledException>(error.InnerException);
+    }
+
+    [Fact]
+    public void CancellationDuringScoringStillCancels()
+    {
+        using var model = TinyModels.Create();
+        using var cancellation = new CancellationTokenSource();
+        var evaluator = new ObjectiveEvaluator(
+            Template(),
+            [new DelegateReward(pairs =>
+            {
+                cancellation.Cancel();
+                cancellation.Token.ThrowIfCancellationRequested();
+                return pairs.Select(_ => 0.5).ToArray();
+            })],
+            s_statements);
+
+        Assert.ThrowsAny<OperationCanceledException>(() => evaluator.Evaluate(Generate(model), cancellation.Token));
+    }
+
     private static Func<IReadOnlyList<IReadOnlyList<int>>, IReadOnlyList<int[]>> Generate(Gpt2Model model) =>
         prompts => new LoraObjectiveModel("base", model, null).Generate(prompts, TinyModels.EndOfText, GenerationOptions.CreateGreedy(4));
 
@@ -126,4 +176,12 @@ public sealed class RewardScoringTests
         Seed = 3,
         Sampling = new GenerationOptions { MaxNewTokens = 6 },
     };
+}
+
+/// <summary>A reward model whose scores come from a delegate, to play a broken user model.</summary>
+internal sealed class DelegateReward(Func<IReadOnlyList<PromptResponse>, IReadOnlyList<double>> score) : IRewardModel
+{
+    public string Name => "delegate";
+
+    public IReadOnlyList<double> Score(IReadOnlyList<PromptResponse> pairs) => score(pairs);
 }

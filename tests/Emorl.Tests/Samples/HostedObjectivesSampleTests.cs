@@ -122,6 +122,31 @@ public sealed class HostedObjectivesSampleTests
         Assert.Contains(failures, f => f.StartsWith("Brevity:TargetWords", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task MisspeltAndUnconvertibleSettingsAreReportedAtStart()
+    {
+        using var host = HostedApp.Build(["--Emorl:Training:LearningRate=abc", "--Emorl:Search:Levl=2"]);
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync());
+
+        Assert.True(HostedApp.TryGetConfigurationFailures(error, out var failures), error.ToString());
+        Assert.Equal(2, failures.Count);
+        Assert.Contains(failures, f => f.StartsWith("Emorl:Training:LearningRate is 'abc'", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Emorl:Search:Levl is not a setting", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task UnconvertibleSampleSettingIsReportedAtStart()
+    {
+        using var host = HostedApp.Build(["--Brevity:TargetWords=abc"]);
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync());
+
+        Assert.True(HostedApp.TryGetConfigurationFailures(error, out var failures), error.ToString());
+        var failure = Assert.Single(failures);
+        Assert.Contains("'abc' at 'Brevity:TargetWords'", failure, StringComparison.Ordinal);
+    }
+
     /// <summary>Finds the sample's own build output for the configuration and framework these tests run under.</summary>
     private static string SampleAssembly()
     {

@@ -17,6 +17,27 @@ public sealed class PolicyTrainerOptionsTests
     }
 
     [Fact]
+    public void UndefinedEnumValuesAreRejected()
+    {
+        var options = new PolicyTrainerOptions
+        {
+            Algorithm = (PolicyAlgorithm)7,
+            RewardTransform = (RewardTransform)7,
+            RewardWeighting = (RewardWeighting)7,
+            KlEstimator = (KlEstimator)7,
+            KlPenalty = (KlPenaltyPlacement)7,
+        };
+
+        var error = Assert.Throws<ArgumentException>(options.Validate);
+
+        Assert.Contains("Algorithm is 7, which is not a PolicyAlgorithm; use one of KScst, Rloo, Ppo.", error.Message, StringComparison.Ordinal);
+        Assert.Contains("RewardTransform is 7, which is not a RewardTransform", error.Message, StringComparison.Ordinal);
+        Assert.Contains("RewardWeighting is 7, which is not a RewardWeighting", error.Message, StringComparison.Ordinal);
+        Assert.Contains("KlEstimator is 7, which is not a KlEstimator", error.Message, StringComparison.Ordinal);
+        Assert.Contains("KlPenalty is 7, which is not a KlPenaltyPlacement", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void PresetsSelectTheirAlgorithm()
     {
         var ppo = PolicyTrainerOptions.CreatePpo();

@@ -253,6 +253,18 @@ public sealed class PolicyTrainerTests
     }
 
     [Fact]
+    public void RepeatedObjectiveNameIsRejected()
+    {
+        using var model = TinyModels.Create();
+        var reward = new RepeatedObjectiveReward();
+
+        var error = Assert.Throws<ArgumentException>(() =>
+            new PolicyTrainer(new LoraObjectiveModel("twice", model, LoraAdapter.Create(model, new LoraOptions { Rank = 2 }, 5)), reward, Template(), SmallOptions(PolicyAlgorithm.KScst)));
+
+        Assert.Contains("lists the objective 'vowels' twice", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void CompositeRewardReportsEachObjective()
     {
         using var model = TinyModels.Create();
@@ -456,4 +468,17 @@ public sealed class PolicyTrainerTests
     {
         public void Report(TrainingProgress value) => handler(value);
     }
+}
+
+/// <summary>A user's multi-objective reward model that lists one objective name twice.</summary>
+internal sealed class RepeatedObjectiveReward : IRewardModel
+{
+    public string Name => "twice";
+
+    public IReadOnlyList<string> Objectives => ["vowels", "vowels"];
+
+    public IReadOnlyList<double> Score(IReadOnlyList<PromptResponse> pairs) => pairs.Select(_ => 0.5).ToArray();
+
+    public IReadOnlyList<IReadOnlyList<double>> ScoreObjectives(IReadOnlyList<PromptResponse> pairs) =>
+        pairs.Select(_ => (IReadOnlyList<double>)[0.5, 0.5]).ToArray();
 }
