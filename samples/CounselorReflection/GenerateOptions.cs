@@ -30,6 +30,7 @@ internal sealed class GenerateOptions
                               (default: the searched weights in DIR/report.json)
           --max-new-tokens N  longest reply, in tokens (default: the run's value)
           --help              show this text
+          --                  treat every later argument as a statement, even one starting with --
         """;
 
     public static GenerateOptions Parse(IReadOnlyList<string> args)
@@ -38,6 +39,13 @@ internal sealed class GenerateOptions
         for (int i = 0; i < args.Count; i++)
         {
             string argument = args[i];
+            if (argument == "--")
+            {
+                // Everything after -- is a statement, even text that starts with --.
+                options.Statements.AddRange(args.Skip(i + 1));
+                break;
+            }
+
             if (!argument.StartsWith("--", StringComparison.Ordinal))
             {
                 options.Statements.Add(argument);
@@ -60,7 +68,8 @@ internal sealed class GenerateOptions
                 case "--from": options.RunDirectory = value; break;
                 case "--weights": options.Weights = ParseWeights(value); break;
                 case "--max-new-tokens": options.MaxNewTokens = ParseCount(argument, value); break;
-                default: throw new ArgumentException($"Unknown option {argument}. Run generate --help for the list.");
+                default: throw new ArgumentException(
+                    $"Unknown option {argument}. Run generate --help for the list, or put -- before statements that start with --.");
             }
         }
 

@@ -62,14 +62,17 @@ public sealed class HiddenStateAggregator
     /// <summary>Generates one response per prompt with the given weights.</summary>
     /// <param name="prompts">Prompt token ids, each non-empty.</param>
     /// <param name="weights">K finite non-negative weights, not all zero; they need not sum to 1.</param>
-    /// <param name="endOfTextId">The id that ends a response; also used for padding.</param>
+    /// <param name="endOfTextId">
+    /// The id that ends a response, also used for padding, or -1 for none, so that every row gets
+    /// <see cref="GenerationOptions.MaxNewTokens"/> tokens.
+    /// </param>
     /// <param name="options">Greedy or sampling settings.</param>
     /// <param name="seed">Seed for sampling, or null to use the global generator.</param>
     /// <param name="cancellationToken">Checked before each new token.</param>
     /// <returns>The new tokens of each row, end-of-text excluded.</returns>
     /// <exception cref="ArgumentException">
     /// The weights have the wrong length, a negative, non-finite or above-float32 value, or are all zero in
-    /// float32; or <paramref name="endOfTextId"/> is outside the vocabulary.
+    /// float32; or <paramref name="endOfTextId"/> is outside the vocabulary and not -1.
     /// </exception>
     /// <exception cref="NotFiniteNumberException">The logits became NaN or +Infinity; the message names the weights.</exception>
     /// <exception cref="OperationCanceledException">Cancellation was requested before decoding finished.</exception>
@@ -89,7 +92,10 @@ public sealed class HiddenStateAggregator
     /// </summary>
     /// <param name="prompts">Prompt token ids, each non-empty.</param>
     /// <param name="weights">K finite non-negative weights, not all zero; they need not sum to 1.</param>
-    /// <param name="endOfTextId">The id that ends a response; also used for padding.</param>
+    /// <param name="endOfTextId">
+    /// The id that ends a response, also used for padding, or -1 for none, so that every row gets
+    /// <see cref="GenerationOptions.MaxNewTokens"/> tokens.
+    /// </param>
     /// <param name="options">Greedy or sampling settings.</param>
     /// <param name="progress">Receives the step count after each decoding step, on the calling thread, or null.</param>
     /// <param name="seed">Seed for sampling, or null to use the global generator.</param>
@@ -104,7 +110,7 @@ public sealed class HiddenStateAggregator
     /// </returns>
     /// <exception cref="ArgumentException">
     /// The weights have the wrong length, a negative, non-finite or above-float32 value, or are all zero in
-    /// float32; or <paramref name="endOfTextId"/> is outside the vocabulary.
+    /// float32; or <paramref name="endOfTextId"/> is outside the vocabulary and not -1.
     /// </exception>
     /// <exception cref="NotFiniteNumberException">The logits became NaN or +Infinity; the message names the weights.</exception>
     public GenerationResult Generate(

@@ -48,7 +48,7 @@ public sealed class LogitsAggregator
     /// <summary>Generates one response per prompt from the weighted mixture of the models' distributions.</summary>
     /// <param name="prompts">Prompt token ids, each non-empty.</param>
     /// <param name="weights">K finite non-negative weights, not all zero.</param>
-    /// <param name="endOfTextId">The id that ends a response; also used for padding.</param>
+    /// <param name="endOfTextId">The id that ends a response, also used for padding, or -1 for none.</param>
     /// <param name="options">Greedy or sampling settings; temperature and top-k/top-p act on the mixture's log-probabilities.</param>
     /// <param name="seed">Seed for sampling, or null to use the global generator.</param>
     /// <param name="cancellationToken">Checked before each new token.</param>
@@ -71,7 +71,7 @@ public sealed class LogitsAggregator
     /// </summary>
     /// <param name="prompts">Prompt token ids, each non-empty.</param>
     /// <param name="weights">K finite non-negative weights, not all zero.</param>
-    /// <param name="endOfTextId">The id that ends a response; also used for padding.</param>
+    /// <param name="endOfTextId">The id that ends a response, also used for padding, or -1 for none.</param>
     /// <param name="options">Greedy or sampling settings; temperature and top-k/top-p act on the mixture's log-probabilities.</param>
     /// <param name="progress">Receives the step count after each decoding step, on the calling thread, or null.</param>
     /// <param name="seed">Seed for sampling, or null to use the global generator.</param>

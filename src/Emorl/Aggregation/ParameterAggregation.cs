@@ -106,7 +106,7 @@ public sealed class ParameterAggregation : IDisposable
     /// <summary>Generates one response per prompt with the model merged from <paramref name="weights"/>.</summary>
     /// <param name="prompts">Prompt token ids, each non-empty.</param>
     /// <param name="weights">K finite weights ≥ 0, not all zero.</param>
-    /// <param name="endOfTextId">The id that ends a response; also used for padding.</param>
+    /// <param name="endOfTextId">The id that ends a response, also used for padding, or -1 for none.</param>
     /// <param name="options">Greedy or sampling settings.</param>
     /// <param name="seed">Seed for sampling, or null to use the global generator.</param>
     /// <param name="cancellationToken">Checked before each new token.</param>
@@ -129,7 +129,7 @@ public sealed class ParameterAggregation : IDisposable
     /// </summary>
     /// <param name="prompts">Prompt token ids, each non-empty.</param>
     /// <param name="weights">K finite weights ≥ 0, not all zero.</param>
-    /// <param name="endOfTextId">The id that ends a response; also used for padding.</param>
+    /// <param name="endOfTextId">The id that ends a response, also used for padding, or -1 for none.</param>
     /// <param name="options">Greedy or sampling settings.</param>
     /// <param name="progress">Receives the step count after each decoding step, on the calling thread, or null.</param>
     /// <param name="seed">Seed for sampling, or null to use the global generator.</param>

@@ -13,6 +13,10 @@ namespace Emorl.Data;
 /// </remarks>
 internal sealed class CsvHeader
 {
+    private const int MaxEchoedLength = 200;
+
+    private static readonly char[] s_otherSeparators = [';', '\t', '|'];
+
     private readonly Dictionary<string, int> _indexByName;
 
     private CsvHeader(Dictionary<string, int> indexByName)
@@ -61,10 +65,35 @@ internal sealed class CsvHeader
                 reader.RowLineNumber,
                 1,
                 $"The header row lacks the column(s) {string.Join(", ", missing)}. It reads "
-                + $"'{string.Join(',', row)}'. The first row must be a header naming at least {expected}.");
+                + $"'{Shorten(string.Join(',', row))}'. The first row must be a header naming at least {expected}."
+                + SeparatorHint(row));
         }
 
         return new CsvHeader(indexByName);
+    }
+
+    /// <summary>Cuts a header echoed in a message, because a binary or mis-split file can make it megabytes long.</summary>
+    private static string Shorten(string header) => header.Length <= MaxEchoedLength ? header : header[..MaxEchoedLength] + "…";
+
+    /// <summary>Names the likely cause when the header is one cell that splits on another separator.</summary>
+    private static string SeparatorHint(IReadOnlyList<string> row)
+    {
+        if (row.Count != 1)
+        {
+            return "";
+        }
+
+        foreach (char separator in s_otherSeparators)
+        {
+            if (row[0].Contains(separator, StringComparison.Ordinal))
+            {
+                string name = separator == '\t' ? "tabs" : $"'{separator}'";
+                return $" The header has no commas but contains {name}, so the file seems to separate cells with {name}; "
+                    + "save it as comma-separated values.";
+            }
+        }
+
+        return "";
     }
 
     /// <summary>Gets the 0-based index of a column that <see cref="Read"/> checked for.</summary>

@@ -15,6 +15,9 @@ namespace Emorl.Generation;
 /// </summary>
 internal static class DecodingLoop
 {
+    /// <summary>The end-of-text id that no token matches, so every row runs to MaxNewTokens.</summary>
+    public const int NoEndOfText = -1;
+
     /// <summary>
     /// Generates responses; each row stops at its own end-of-text, which is not returned. When
     /// cancellation is requested, decoding stops before the next step and the tokens picked so far
@@ -43,7 +46,8 @@ internal static class DecodingLoop
         using var outer = NewDisposeScope();
         using var noGrad = no_grad();
         source.Begin(options.UseCache);
-        var (tokens, keyMask, positions) = PromptBatch.Create(prompts, endOfTextId, source.Device);
+        // With no end-of-text (-1) the padding still needs an id the embedding has, and masked positions ignore it.
+        var (tokens, keyMask, positions) = PromptBatch.Create(prompts, Math.Max(endOfTextId, 0), source.Device);
         var finished = new bool[rows];
         int finishedCount = 0;
         int steps = 0;
@@ -184,18 +188,18 @@ internal static class DecodingLoop
     }
 
     /// <summary>
-    /// Rejects an end-of-text id that the model cannot emit: it would pad prompts with an id the
-    /// embedding has no row for, which fails natively, and no row would ever end early.
+    /// Rejects an end-of-text id that the model cannot emit, other than -1 for none: such an id would
+    /// pad prompts with an id the embedding has no row for, which fails natively.
     /// </summary>
     private static void ValidateEndOfText(int endOfTextId, int vocabularySize)
     {
-        if (endOfTextId < 0 || endOfTextId >= vocabularySize)
+        if (endOfTextId < NoEndOfText || endOfTextId >= vocabularySize)
         {
             throw new ArgumentOutOfRangeException(
                 nameof(endOfTextId),
                 endOfTextId,
                 $"The end-of-text id {endOfTextId} is outside the model's vocabulary [0, {vocabularySize}); pass the "
-                + "EndOfTextId of the tokenizer the model was built with.");
+                + $"EndOfTextId of the tokenizer the model was built with, or {NoEndOfText} to generate MaxNewTokens tokens in every row.");
         }
     }
 

@@ -15,7 +15,7 @@ public static class ObjectiveModelGeneration
     /// <summary>Generates one response per prompt; each row stops at its own end-of-text.</summary>
     /// <param name="model">The model to decode with; put it in evaluation mode first.</param>
     /// <param name="prompts">Prompt token ids, each non-empty.</param>
-    /// <param name="endOfTextId">The id that ends a response; also used for padding.</param>
+    /// <param name="endOfTextId">The id that ends a response, also used for padding, or -1 for none.</param>
     /// <param name="options">Greedy or sampling settings; validated here.</param>
     /// <param name="seed">Seed for sampling, or null to use the global generator.</param>
     /// <param name="cancellationToken">Checked before each new token.</param>
@@ -38,7 +38,7 @@ public static class ObjectiveModelGeneration
     /// </summary>
     /// <param name="model">The model to decode with; put it in evaluation mode first.</param>
     /// <param name="prompts">Prompt token ids, each non-empty.</param>
-    /// <param name="endOfTextId">The id that ends a response; also used for padding.</param>
+    /// <param name="endOfTextId">The id that ends a response, also used for padding, or -1 for none.</param>
     /// <param name="options">Greedy or sampling settings; validated here.</param>
     /// <param name="progress">Receives the step count after each decoding step, on the calling thread, or null.</param>
     /// <param name="seed">Seed for sampling, or null to use the global generator.</param>

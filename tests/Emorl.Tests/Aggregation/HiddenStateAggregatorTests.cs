@@ -130,7 +130,7 @@ public sealed class HiddenStateAggregatorTests
     }
 
     [Theory]
-    [InlineData(-1)]
+    [InlineData(-2)]
     [InlineData(TinyModels.Vocabulary)]
     public void EndOfTextOutsideVocabularyIsRejected(int endOfTextId)
     {
@@ -142,6 +142,18 @@ public sealed class HiddenStateAggregatorTests
 
         Assert.Equal("endOfTextId", error.ParamName);
         Assert.Contains($"end-of-text id {endOfTextId} is outside the model's vocabulary [0, {TinyModels.Vocabulary})", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NoEndOfTextRunsEveryRowToTheBudget()
+    {
+        using var model = TinyModels.Create();
+        var aggregator = new HiddenStateAggregator([new LoraObjectiveModel("a", model, null)]);
+
+        // The prompts differ in length, so the shorter ones are padded.
+        var responses = aggregator.Generate(TinyModels.Prompts(), [1.0], -1, GenerationOptions.CreateGreedy(5));
+
+        Assert.All(responses, response => Assert.Equal(5, response.Length));
     }
 
     [Fact]

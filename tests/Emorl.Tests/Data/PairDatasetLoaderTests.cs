@@ -1,3 +1,4 @@
+using System;
 using System.IO;
 using System.Linq;
 using System.Text;
@@ -29,6 +30,27 @@ public class PairDatasetLoaderTests
         Assert.Equal(new[] { "h1", "h2" }, record.HighQuality);
         Assert.Equal(new[] { "m1" }, record.MediumQuality);
         Assert.Equal(new[] { "l1", "l2", "l3", "l4", "l5" }, record.LowQuality);
+    }
+
+    [Fact]
+    public void SemicolonSeparatedFileIsNamed()
+    {
+        string csv = Header.Replace(',', ';') + "p1;h1;h2;m1;l1;l2;l3;l4;l5\n";
+
+        var error = Assert.Throws<DatasetFormatException>(() => PairDatasetLoader.Load(new StringReader(csv), "semicolons.csv"));
+
+        Assert.Contains("seems to separate cells with ';'; save it as comma-separated values", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LongHeaderIsCutInTheMessage()
+    {
+        string csv = new string('x', 100_000) + "\np1\n";
+
+        var error = Assert.Throws<DatasetFormatException>(() => PairDatasetLoader.Load(new StringReader(csv), "binary.csv"));
+
+        Assert.Contains("'" + new string('x', 200) + "…'", error.Message, StringComparison.Ordinal);
+        Assert.True(error.Message.Length < 1_000, $"the message has {error.Message.Length} characters");
     }
 
     [Fact]

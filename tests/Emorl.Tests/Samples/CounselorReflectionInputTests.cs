@@ -24,6 +24,15 @@ public sealed class CounselorReflectionInputTests
         Assert.StartsWith("Option --from is empty", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void DoubleDashEndsGenerateOptions()
+    {
+        var options = GenerateOptions.Parse(["--weights", "1,0,0", "--", "--I said no", "ok"]);
+
+        Assert.Equal(["--I said no", "ok"], options.Statements);
+        Assert.Equal([1.0, 0.0, 0.0], options.Weights);
+    }
+
     [Theory]
     [InlineData("{", "is not valid JSON")]
     [InlineData("[]", "\"objectives\" must be a non-empty list of objective names")]
