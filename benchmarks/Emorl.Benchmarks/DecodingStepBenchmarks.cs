@@ -19,9 +19,6 @@ public class DecodingStepBenchmarks : DecodingCase
     private BenchmarkModels _models = null!;
     private INextTokenSource _source = null!;
     private TorchSharp.DisposeScope? _scope;
-    private Tensor _tokens = null!;
-    private Tensor _positions = null!;
-    private Tensor _mask = null!;
     private Tensor _nextToken = null!;
 
     /// <summary>Builds the models and the method's source.</summary>
@@ -39,12 +36,10 @@ public class DecodingStepBenchmarks : DecodingCase
         _scope?.Dispose();
         _scope = NewDisposeScope();
         var device = new Device(Device);
-        var (tokens, mask, positions) = PromptBatch.Create(BenchmarkSettings.Prompts(B), 0, device);
-        (_tokens, _mask, _positions) = (tokens, mask, positions);
-        _source.Begin(DecodingSources.UsesCache(Method));
+        var (tokens, mask, _) = PromptBatch.Create(BenchmarkSettings.Prompts(B), 0, device);
         using (no_grad())
         {
-            _source.NextTokenLogits(_tokens, _positions, _mask);
+            _source.Begin(tokens, mask, DecodingSources.UsesCache(Method));
         }
 
         _nextToken = full([B, 1], 5L, device: device);
@@ -57,21 +52,7 @@ public class DecodingStepBenchmarks : DecodingCase
     {
         using var noGrad = no_grad();
         using var stepScope = NewDisposeScope();
-        var nextPosition = _positions[.., ^1..] + 1;
-        var grownMask = cat([_mask, ones_like(_nextToken, ScalarType.Bool)], 1);
-        Tensor logits;
-        if (DecodingSources.UsesCache(Method))
-        {
-            logits = _source.NextTokenLogits(_nextToken, nextPosition, grownMask);
-        }
-        else
-        {
-            _tokens = cat([_tokens, _nextToken], 1).MoveToOuterDisposeScope();
-            logits = _source.NextTokenLogits(_tokens, cat([_positions, nextPosition], 1), grownMask);
-        }
-
-        _positions = cat([_positions, nextPosition], 1).MoveToOuterDisposeScope();
-        _mask = grownMask.MoveToOuterDisposeScope();
+        var logits = _source.Next(_nextToken);                                                 // [B, V]
         return logits.shape[^1];
     }
 

@@ -44,7 +44,7 @@ internal sealed class BaselineRun
 
     /// <summary>Runs the baselines and returns every method's row, EMORL's taken from the finished run.</summary>
     public BaselineComparisonReport Run(
-        Gpt2Model baseModel,
+        AdaptableLanguageModel baseModel,
         PromptTemplate template,
         IReadOnlyList<IRewardModel> rewards,
         DatasetSplit<PairRecord> split,
@@ -88,7 +88,7 @@ internal sealed class BaselineRun
     private (MethodReport Method, TrainingReport Report) TrainSinglePolicy(
         string name,
         PolicyTrainerOptions options,
-        Gpt2Model baseModel,
+        AdaptableLanguageModel baseModel,
         PromptTemplate template,
         IReadOnlyList<IRewardModel> rewards,
         DatasetSplit<PairRecord> split,
@@ -117,8 +117,9 @@ internal sealed class BaselineRun
                 + $"final weights ({string.Join(", ", trainer.ObjectiveWeights.Select(w => w.ToString("0.###", CultureInfo.InvariantCulture)))})"));
         }
 
-        Gpt2Checkpoint.SaveAdapter(adapter, Path.Combine(_options.OutputDirectory, "adapters", name), cancellationToken: _cancellationToken);
+        ModelCheckpoint.SaveAdapter(adapter, baseModel, Path.Combine(_options.OutputDirectory, "adapters", name), cancellationToken: _cancellationToken);
         var greedy = GenerationOptions.CreateGreedy(_options.MaxNewTokens);
+        greedy.VocabularyLimit = template.Tokenizer.VocabularySize;
         int eos = template.Tokenizer.EndOfTextId;
         var test = testEvaluator.Evaluate(p => model.Generate(p, eos, greedy, cancellationToken: _cancellationToken), _cancellationToken);
         PrintScores(name, test);
@@ -126,7 +127,7 @@ internal sealed class BaselineRun
     }
 
     private (MethodReport Method, SearchReport Search) RunModelSoups(
-        Gpt2Model baseModel,
+        AdaptableLanguageModel baseModel,
         PromptTemplate template,
         IReadOnlyList<IRewardModel> rewards,
         DatasetSplit<PairRecord> split,
@@ -139,6 +140,7 @@ internal sealed class BaselineRun
         using var soups = new ParameterAggregation(baseModel, objectives.Select(o => o.Adapter!).ToArray());
         var validation = new ObjectiveEvaluator(template, rewards, split.Validation.Select(r => r.Prompt).ToArray());
         var greedy = GenerationOptions.CreateGreedy(_options.MaxNewTokens);
+        greedy.VocabularyLimit = template.Tokenizer.VocabularySize;
         int eos = template.Tokenizer.EndOfTextId;
         var search = new HierarchicalGridSearch(new HierarchicalGridSearchOptions { Levels = _options.SearchLevels });
         _stage($"Baseline 'model_soups': W + Σ w_k (alpha/r) B_k A_k of the {objectives.Count} objective adapters, "

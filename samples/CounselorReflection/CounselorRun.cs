@@ -11,6 +11,7 @@ using Emorl.Data;
 using Emorl.Evaluation;
 using Emorl.Generation;
 using Emorl.Models;
+using Emorl.Models.T5;
 using Emorl.Objectives;
 using Emorl.Rewards;
 using Emorl.Search;
@@ -89,7 +90,7 @@ internal sealed class CounselorRun
     }
 
     private RunReport TrainSearchAndEvaluate(
-        Gpt2Model baseModel, PromptTemplate template, IReadOnlyList<IRewardModel> rewards, Dictionary<string, ScorerReport> scorerReports,
+        AdaptableLanguageModel baseModel, PromptTemplate template, IReadOnlyList<IRewardModel> rewards, Dictionary<string, ScorerReport> scorerReports,
         DatasetSplit<PairRecord> split, string datasetName, WarmupResult warmup, int warmupPairs, int vocabularySize)
     {
         var objectives = new List<LoraObjectiveModel>();
@@ -118,6 +119,7 @@ internal sealed class CounselorRun
             {
                 Baselines = baselines,
                 Algorithm = _options.Algorithm.ToString(),
+                Architecture = baseModel.Architecture,
             };
         }
         finally
@@ -129,25 +131,28 @@ internal sealed class CounselorRun
         }
     }
 
-    private (Gpt2Model Model, ITextTokenizer Tokenizer) CreateBase(
+    private (AdaptableLanguageModel Model, ITextTokenizer Tokenizer) CreateBase(
         Gpt2Tokenizer gpt2, DatasetSplit<PairRecord> split, IReadOnlyList<ClientReflectionPair> annoMi)
     {
         var tokenizer = CompactVocabularyTokenizer.FromCorpus(gpt2, split.Train.SelectMany(r => r.GetGradedResponses().Select(g => g.Text).Prepend(r.Prompt))
             .Concat(annoMi.SelectMany(p => new[] { p.ClientUtterance, p.Reflection })));
-        tokenizer.Save(Path.Combine(_options.OutputDirectory, "base", "vocabulary.json"));
-        return (new Gpt2Model(ModelOptions(tokenizer), _options.Seed), tokenizer);
+        tokenizer.Save(Path.Combine(_options.OutputDirectory, "base", BaseModelFiles.CompactVocabularyFileName));
+        AdaptableLanguageModel model = _options.Architecture == "t5"
+            ? new T5Model(T5ModelOptions(tokenizer), _options.Seed)
+            : new Gpt2Model(ModelOptions(tokenizer), _options.Seed);
+        return (model, tokenizer);
     }
 
-    /// <summary>Loads the user's GPT-2 checkpoint and its tokenizer, and copies the tokenizer into the run's base folder.</summary>
-    private (Gpt2Model Model, ITextTokenizer Tokenizer) LoadBase(string directory)
+    /// <summary>Loads the user's GPT-2 or T5 checkpoint and its tokenizer, and copies the tokenizer into the run's base folder.</summary>
+    private (AdaptableLanguageModel Model, ITextTokenizer Tokenizer) LoadBase(string directory)
     {
-        var tokenizer = Gpt2BpeTokenizer.Load(directory);
-        var model = Gpt2Checkpoint.LoadModel(directory);
+        var tokenizer = BaseModelFiles.LoadTokenizer(directory);
+        var model = ModelCheckpoint.LoadModel(directory);
         int needed = PromptTokens + Math.Max(ResponseTokens, _options.MaxNewTokens);
-        string? problem = model.Options.ContextLength < needed
-            ? $"its context of {model.Options.ContextLength} tokens is shorter than the {needed} a run needs (prompt {PromptTokens} + response); lower --max-new-tokens or use a checkpoint with a longer n_positions"
-            : model.Options.VocabularySize < tokenizer.VocabularySize
-                ? $"its vocab_size {model.Options.VocabularySize} is smaller than its tokenizer's {tokenizer.VocabularySize} ids; use the tokenizer saved with the checkpoint"
+        string? problem = model.ContextLength < needed
+            ? $"its context of {model.ContextLength} tokens is shorter than the {needed} a run needs (prompt {PromptTokens} + response); lower --max-new-tokens or use a checkpoint with a longer n_positions"
+            : model.VocabularySize < tokenizer.VocabularySize
+                ? $"its vocab_size {model.VocabularySize} is smaller than its tokenizer's {tokenizer.VocabularySize} ids; use the tokenizer saved with the checkpoint"
                 : null;
         if (problem is not null)
         {
@@ -155,20 +160,20 @@ internal sealed class CounselorRun
             throw new InvalidOperationException($"--base-model '{directory}' cannot be used: {problem}.");
         }
 
-        tokenizer.Save(Path.Combine(_options.OutputDirectory, "base"));
-        Stage($"Base model: {directory}, {model.Options.LayerCount} layers, hidden size {model.Options.HiddenSize}, "
+        BaseModelFiles.CopyTokenizer(tokenizer, directory, Path.Combine(_options.OutputDirectory, "base"));
+        Stage($"Base model: {directory}, {model.Architecture}, hidden size {model.HiddenSize}, "
             + $"{model.parameters().Sum(p => p.numel()):N0} parameters, vocabulary {tokenizer.VocabularySize} tokens");
         return (model, tokenizer);
     }
 
     /// <summary>Measures the loaded base model's perplexity on validation reflections when no warm-up runs.</summary>
-    private WarmupResult MeasureBase(Gpt2Model model, PromptTemplate template, DatasetSplit<PairRecord> split)
+    private WarmupResult MeasureBase(AdaptableLanguageModel model, PromptTemplate template, DatasetSplit<PairRecord> split)
     {
         var clock = Stopwatch.StartNew();
         model.eval();
         var validation = split.Validation.SelectMany(r => r.HighQuality.Select(h => (r.Prompt, h))).ToArray();
         double loss = SupervisedWarmup.ResponseLoss(model, template, validation);
-        Gpt2Checkpoint.SaveModel(model, Path.Combine(_options.OutputDirectory, "base"));
+        ModelCheckpoint.SaveModel(model, Path.Combine(_options.OutputDirectory, "base"));
         Stage($"No warm-up: validation perplexity of reference reflections under the base model {Math.Exp(loss):F1}");
 
         // With no training steps, the report's warm-up losses are this one validation loss.
@@ -185,7 +190,26 @@ internal sealed class CounselorRun
         Dropout = 0.1,
     };
 
-    private WarmupResult Warmup(Gpt2Model model, PromptTemplate template, (string, string)[] pairs, DatasetSplit<PairRecord> split)
+    /// <summary>
+    /// An encoder-decoder of the same width, depth (in each stack) and heads. The decoder starts
+    /// from end-of-text, as BART's does, because the compact vocabulary has no padding token.
+    /// </summary>
+    private T5Options T5ModelOptions(CompactVocabularyTokenizer tokenizer) => new()
+    {
+        VocabularySize = tokenizer.VocabularySize,
+        ModelSize = _options.Hidden,
+        KeyValueSize = _options.Hidden / _options.Heads,
+        FeedForwardSize = 4 * _options.Hidden,
+        EncoderLayerCount = _options.Layers,
+        DecoderLayerCount = _options.Layers,
+        HeadCount = _options.Heads,
+        Dropout = 0.1,
+        DecoderStartTokenId = tokenizer.EndOfTextId,
+        EndOfSequenceId = tokenizer.EndOfTextId,
+        PaddingId = tokenizer.EndOfTextId,
+    };
+
+    private WarmupResult Warmup(AdaptableLanguageModel model, PromptTemplate template, (string, string)[] pairs, DatasetSplit<PairRecord> split)
     {
         Stage($"Warm-up: {pairs.Length} (statement, reflection) pairs, {_options.WarmupSteps} steps, "
             + $"{model.parameters().Sum(p => p.numel()):N0} parameters");
@@ -197,13 +221,13 @@ internal sealed class CounselorRun
             bar => warmup.Train(model, template, pairs, validation,
                 new SyncProgress<TrainingProgress>(p => bar.Report((p.Step, Invariant($"loss {p.Value:F3}")))), _cancellationToken),
             r => Invariant($"final loss {r.Losses[^1]:F3}"));
-        Gpt2Checkpoint.SaveModel(model, Path.Combine(_options.OutputDirectory, "base"), cancellationToken: _cancellationToken);
+        ModelCheckpoint.SaveModel(model, Path.Combine(_options.OutputDirectory, "base"), cancellationToken: _cancellationToken);
         Stage($"Warm-up done in {result.Seconds:F0} s: validation perplexity of reference reflections {result.ValidationPerplexity:F1}");
         return result;
     }
 
     private (IReadOnlyList<IRewardModel> Rewards, Dictionary<string, ScorerReport> Reports) BuildRewards(
-        Gpt2Tokenizer gpt2, Gpt2Model baseModel, PromptTemplate template, DatasetSplit<PairRecord> split, WarmupResult warmup)
+        Gpt2Tokenizer gpt2, AdaptableLanguageModel baseModel, PromptTemplate template, DatasetSplit<PairRecord> split, WarmupResult warmup)
     {
         var reports = new Dictionary<string, ScorerReport>(StringComparer.Ordinal);
         var scorerOptions = new TextPairScorerOptions { Epochs = _options.ScorerEpochs, Seed = _options.Seed };
@@ -240,7 +264,7 @@ internal sealed class CounselorRun
     }
 
     private (LoraObjectiveModel Model, TrainingReport Report) TrainObjective(
-        Gpt2Model baseModel, PromptTemplate template, IRewardModel reward, DatasetSplit<PairRecord> split, int index)
+        AdaptableLanguageModel baseModel, PromptTemplate template, IRewardModel reward, DatasetSplit<PairRecord> split, int index)
     {
         var options = _options.CreateTrainerOptions(_options.RlSteps, _options.Seed * 100 + index);
         var adapter = LoraAdapter.Create(baseModel, new LoraOptions(), _options.Seed * 100 + index);
@@ -255,7 +279,7 @@ internal sealed class CounselorRun
                 new SyncProgress<TrainingProgress>(p => bar.Report((p.Step, p.Value is null ? "" : Invariant($"validation {p.Value:F3}")))),
                 _cancellationToken),
             r => Invariant($"{r.Steps} steps") + (r.ValidationScores.Count > 0 ? Invariant($", validation score {r.ValidationScores[^1]:F3}") : ""));
-        Gpt2Checkpoint.SaveAdapter(adapter, Path.Combine(_options.OutputDirectory, "adapters", reward.Name), cancellationToken: _cancellationToken);
+        ModelCheckpoint.SaveAdapter(adapter, baseModel, Path.Combine(_options.OutputDirectory, "adapters", reward.Name), cancellationToken: _cancellationToken);
         Stage($"  {result.Steps} steps, {result.DataPoints} data points, {result.Seconds:F0} s, converged: {result.Converged}");
         // PolicyTrainer validates after every ValidationInterval-th step and after the last budgeted step.
         int[] validationSteps = Enumerable.Range(1, result.Steps)
@@ -271,6 +295,7 @@ internal sealed class CounselorRun
         var clock = Stopwatch.StartNew();
         var evaluator = new ObjectiveEvaluator(template, rewards, split.Validation.Select(r => r.Prompt).ToArray());
         var greedy = GenerationOptions.CreateGreedy(_options.MaxNewTokens);
+        greedy.VocabularyLimit = template.Tokenizer.VocabularySize;
         int eos = template.Tokenizer.EndOfTextId;
         var search = new HierarchicalGridSearch(new HierarchicalGridSearchOptions { Levels = _options.SearchLevels });
         Stage($"Weight search: {_options.SearchLevels} levels over [0,1]^{aggregator.Count}, scored by the mean validation reward");
@@ -291,12 +316,13 @@ internal sealed class CounselorRun
     }
 
     private (IReadOnlyList<ModelReport> Models, IReadOnlyList<ExampleReport> Examples) EvaluateOnTest(
-        Gpt2Model baseModel, List<LoraObjectiveModel> objectives, HiddenStateAggregator aggregator, PromptTemplate template,
+        AdaptableLanguageModel baseModel, List<LoraObjectiveModel> objectives, HiddenStateAggregator aggregator, PromptTemplate template,
         IReadOnlyList<IRewardModel> rewards, DatasetSplit<PairRecord> split, IReadOnlyList<double> bestWeights)
     {
         Stage($"Test evaluation on {split.Test.Count} statements, greedy decoding");
         var evaluator = new ObjectiveEvaluator(template, rewards, split.Test.Select(r => r.Prompt).ToArray());
         var greedy = GenerationOptions.CreateGreedy(_options.MaxNewTokens);
+        greedy.VocabularyLimit = template.Tokenizer.VocabularySize;
         int eos = template.Tokenizer.EndOfTextId;
         double[] uniform = Enumerable.Repeat(1.0 / objectives.Count, objectives.Count).ToArray();
         var candidates = new List<(string Name, IReadOnlyList<double>? Weights, Func<IReadOnlyList<IReadOnlyList<int>>, IReadOnlyList<int[]>> Generate)>

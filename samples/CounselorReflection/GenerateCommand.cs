@@ -34,21 +34,19 @@ internal static class GenerateCommand
         }
 
         string baseDirectory = Path.Combine(options.RunDirectory, "base");
-        // A run on --base-model saves that checkpoint's vocab.json and merges.txt instead of a compact vocabulary.
-        string compactVocabulary = Path.Combine(baseDirectory, "vocabulary.json");
-        ITextTokenizer tokenizer = File.Exists(compactVocabulary)
-            ? CompactVocabularyTokenizer.Load(compactVocabulary, new Gpt2Tokenizer())
-            : Gpt2BpeTokenizer.Load(baseDirectory);
-        using var baseModel = Gpt2Checkpoint.LoadModel(baseDirectory, cancellationToken: cancellationToken);
+        // A run on --base-model saves that checkpoint's tokenizer files instead of a compact vocabulary.
+        var tokenizer = BaseModelFiles.LoadTokenizer(baseDirectory);
+        using var baseModel = ModelCheckpoint.LoadModel(baseDirectory, cancellationToken: cancellationToken);
         baseModel.eval();
         var objectives = run.Objectives
-            .Select(name => new LoraObjectiveModel(name, baseModel, Gpt2Checkpoint.LoadAdapter(Path.Combine(options.RunDirectory, "adapters", name), baseModel, cancellationToken: cancellationToken)))
+            .Select(name => new LoraObjectiveModel(name, baseModel, ModelCheckpoint.LoadAdapter(Path.Combine(options.RunDirectory, "adapters", name), baseModel, cancellationToken: cancellationToken)))
             .ToArray();
         try
         {
             var template = new PromptTemplate(tokenizer, CounselorRun.PromptTokens, CounselorRun.ResponseTokens);
             var aggregator = new HiddenStateAggregator(objectives);
             var decoding = GenerationOptions.CreateGreedy(options.MaxNewTokens > 0 ? options.MaxNewTokens : run.MaxNewTokens);
+            decoding.VocabularyLimit = tokenizer.VocabularySize;
             output.WriteLine($"Loaded the base model and the adapters {string.Join(", ", run.Objectives)} from {Path.GetFullPath(options.RunDirectory)}");
             output.WriteLine("Weights: " + string.Join(", ", run.Objectives.Zip(weights, (n, w) => string.Create(CultureInfo.InvariantCulture, $"{n} {w:0.#####}")))
                 + (options.Weights is null ? " (searched weights from report.json)" : ""));

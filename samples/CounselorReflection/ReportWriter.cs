@@ -32,7 +32,7 @@ internal static class ReportWriter
         var text = new StringBuilder();
         text.AppendLine(Invariant($"# EMORL run on {report.Dataset}"));
         text.AppendLine();
-        text.AppendLine(Invariant($"Seed {report.Seed}; RL algorithm {report.Algorithm}; split {report.Split.Train}/{report.Split.Validation}/{report.Split.Test} statements (train/validation/test); total time {report.TotalSeconds:F0} s on {report.Machine.Cpu} ({report.Machine.Threads} threads), {report.Machine.TorchSharp}."));
+        text.AppendLine(Invariant($"Seed {report.Seed}; base model {report.Architecture}; RL algorithm {report.Algorithm}; split {report.Split.Train}/{report.Split.Validation}/{report.Split.Test} statements (train/validation/test); total time {report.TotalSeconds:F0} s on {report.Machine.Cpu} ({report.Machine.Threads} threads), {report.Machine.TorchSharp}."));
         text.AppendLine();
         text.AppendLine("## Test-split scores (greedy decoding)");
         text.AppendLine();

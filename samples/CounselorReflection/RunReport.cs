@@ -23,6 +23,9 @@ internal sealed record RunReport(
 
     /// <summary>Gets the RL algorithm of every adapter in the run.</summary>
     public string Algorithm { get; init; } = "KScst";
+
+    /// <summary>Gets the base model's architecture, <c>gpt2</c> or <c>t5</c>.</summary>
+    public string Architecture { get; init; } = "gpt2";
 }
 
 internal sealed record ScorerReport(string HeldoutMetric, double Value, int TrainingExamples, int HeldoutExamples, string Source);

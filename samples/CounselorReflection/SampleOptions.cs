@@ -64,6 +64,9 @@ internal sealed class SampleOptions
 
     public int BaselineSteps { get; set; }
 
+    /// <summary>Gets or sets the architecture of a base model trained from scratch: gpt2 (default) or t5.</summary>
+    public string Architecture { get; set; } = "gpt2";
+
     public static string Usage => """
         Usage: dotnet run --project samples/CounselorReflection -c Release -- [options]
                dotnet run --project samples/CounselorReflection -c Release -- generate [options] [STATEMENT ...]
@@ -77,10 +80,13 @@ internal sealed class SampleOptions
                               --data when present, otherwise the embedded empathy data
           --annomi PATH       AnnoMI-simple.csv for extra warm-up pairs; default: next to --data when present
           --no-annomi         do not add AnnoMI pairs to the warm-up
-          --base-model DIR    Hugging Face GPT-2 checkpoint (config.json, model.safetensors or
-                              pytorch_model.bin, vocab.json + merges.txt or tokenizer.json) to use as
-                              the base model with its own tokenizer; no warm-up runs unless
-                              --warmup-steps is given, and --layers/--hidden/--heads do not apply
+          --base-model DIR    Hugging Face GPT-2 or T5 checkpoint to use as the base model with its
+                              own tokenizer: config.json, model.safetensors (GPT-2 also
+                              pytorch_model.bin), and vocab.json + merges.txt or tokenizer.json
+                              (GPT-2), spiece.model (T5), or the vocabulary.json of a base/ folder
+                              this sample saved; no warm-up runs unless --warmup-steps is given,
+                              and --architecture/--layers/--hidden/--heads do not apply
+          --architecture NAME gpt2 (default) or t5: the base model trained from scratch
           --out DIR           output folder for report.md, report.json and checkpoints (default runs/counselor)
           --preset NAME       standard (default) or tiny (seconds; for smoke tests)
           --seed N            seed of the split, initialisation and sampling (default 1)
@@ -159,6 +165,7 @@ internal sealed class SampleOptions
                 case "--baseline-steps": options.BaselineSteps = ParseInt(name, value, 1); break;
                 case "--algorithm": options.Algorithm = ParseAlgorithm(value); break;
                 case "--validation-interval": options.ValidationInterval = ParseInt(name, value, 1); break;
+                case "--architecture": options.Architecture = ParseArchitecture(value); break;
                 default: throw new ArgumentException($"Unknown option {name}. Run with --help for the list.");
             }
         }
@@ -169,11 +176,11 @@ internal sealed class SampleOptions
 
     private void ApplyPreset()
     {
-        if (BaseModelDirectory is not null && (Layers > 0 || Hidden > 0 || Heads > 0))
+        if (BaseModelDirectory is not null && (Layers > 0 || Hidden > 0 || Heads > 0 || Architecture != "gpt2"))
         {
             throw new ArgumentException(
-                "--layers, --hidden and --heads size a model trained from scratch; with --base-model the checkpoint's " +
-                "config.json sets them. Drop those options or drop --base-model.");
+                "--architecture, --layers, --hidden and --heads describe a model trained from scratch; with --base-model the " +
+                "checkpoint's config.json sets them. Drop those options or drop --base-model.");
         }
 
         // A user's checkpoint is already a language model, so the warm-up sized for a model trained
@@ -260,8 +267,8 @@ internal sealed class SampleOptions
         if (BaseModelDirectory is not null && !File.Exists(Path.Combine(BaseModelDirectory, "config.json")))
         {
             throw new ArgumentException(Directory.Exists(BaseModelDirectory)
-                ? $"--base-model '{BaseModelDirectory}' holds no config.json; pass a Hugging Face GPT-2 checkpoint directory."
-                : $"--base-model folder '{BaseModelDirectory}' was not found; pass a Hugging Face GPT-2 checkpoint directory.");
+                ? $"--base-model '{BaseModelDirectory}' holds no config.json; pass a Hugging Face GPT-2 or T5 checkpoint directory."
+                : $"--base-model folder '{BaseModelDirectory}' was not found; pass a Hugging Face GPT-2 or T5 checkpoint directory.");
         }
 
         if (File.Exists(OutputDirectory))
@@ -275,6 +282,12 @@ internal sealed class SampleOptions
     private static readonly PresetSizes DatasetSizes = new(4, 128, 4, 1500, 160, 16, 48, 5, 12);
 
     private static int Or(int value, int fallback) => value > 0 ? value : fallback;
+
+    private static string ParseArchitecture(string value) => value.ToLowerInvariant() switch
+    {
+        "gpt2" or "t5" => value.ToLowerInvariant(),
+        _ => throw new ArgumentException($"--architecture '{value}' is not known; pass gpt2 or t5."),
+    };
 
     private static PolicyAlgorithm ParseAlgorithm(string value) => value switch
     {

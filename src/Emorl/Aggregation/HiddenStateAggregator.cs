@@ -157,41 +157,27 @@ public sealed class HiddenStateAggregator
     }
 
     /// <summary>Feeds the shared LM head the weighted sum of the K last hidden states.</summary>
-    internal sealed class Source : INextTokenSource
+    internal sealed class Source : LockstepSource
     {
-        private readonly LockstepModels _ensemble;
         private readonly Tensor _weights;
-        private LockstepModels.Run? _run;
 
         public Source(LockstepModels ensemble, IReadOnlyList<double> weights)
+            : base(ensemble)
         {
-            _ensemble = ensemble;
+            using var scope = NewDisposeScope();
             _weights = tensor(weights.Select(w => (float)w).ToArray(), device: ensemble.Head.Device).DetachFromDisposeScope();
         }
 
-        public Device Device => _ensemble.Head.Device;
-
-        public int VocabularySize => _ensemble.Head.Options.VocabularySize;
-
-        public int ContextLength => _ensemble.Head.Options.ContextLength;
-
-        public void Begin(bool useCache)
+        public override void Dispose()
         {
-            _run?.Dispose();
-            _run = _ensemble.Begin(useCache);
-        }
-
-        public Tensor NextTokenLogits(Tensor tokens, Tensor positions, Tensor keyMask)
-        {
-            using var last = _run!.LastHidden(tokens, positions, keyMask);                     // [K, B, H]
-            using var combined = WeightedSum(last, _weights);                                  // [B, H]
-            return _ensemble.Head.LanguageModelHead(combined);                                 // [B, V]
-        }
-
-        public void Dispose()
-        {
-            _run?.Dispose();
+            base.Dispose();
             _weights.Dispose();
+        }
+
+        protected override Tensor Combine(Tensor lastHidden)
+        {
+            using var combined = WeightedSum(lastHidden, _weights);                            // [B, H]
+            return Ensemble.Head.LanguageModelHead(combined);                                  // [B, V]
         }
     }
 }

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.Linq;
 using Emorl.Models;
 using Emorl.Objectives;
@@ -39,7 +38,7 @@ internal sealed class LockstepModels
             {
                 throw new ArgumentException(
                     $"Objective models '{first.Name}' and '{model.Name}' use different base models "
-                    + $"('{first.Name}': {DescribeBase(first.SharedBase)}; '{model.Name}': {DescribeBase(model.SharedBase)}), "
+                    + $"('{first.Name}': {first.SharedBase.Describe()}; '{model.Name}': {model.SharedBase.Describe()}), "
                     + $"so they share no LM head. {DescribeMismatch(first.SharedBase, model.SharedBase)}",
                     nameof(models));
             }
@@ -51,32 +50,16 @@ internal sealed class LockstepModels
 
     public int Count => _models.Length;
 
-    /// <summary>Describes a base model's shape for error messages.</summary>
-    internal static string DescribeBase(Gpt2Model model)
-    {
-        Gpt2Options options = model.Options;
-        return string.Create(
-            CultureInfo.InvariantCulture,
-            $"vocabulary {options.VocabularySize}, hidden size {options.HiddenSize}, {options.LayerCount} layers, "
-            + $"{options.HeadCount} heads, context {options.ContextLength}");
-    }
-
-    private static string DescribeMismatch(Gpt2Model first, Gpt2Model second)
-    {
-        Gpt2Options a = first.Options;
-        Gpt2Options b = second.Options;
-        bool sameShape = a.VocabularySize == b.VocabularySize && a.HiddenSize == b.HiddenSize
-            && a.LayerCount == b.LayerCount && a.HeadCount == b.HeadCount && a.ContextLength == b.ContextLength;
-        return sameShape
+    private static string DescribeMismatch(AdaptableLanguageModel first, AdaptableLanguageModel second) =>
+        first.Describe() == second.Describe()
             ? "The shapes match but the instances differ: load the base model once and build every objective model on that instance."
             : "Their adapters were trained on different base models; train or load every adapter on the same base model.";
-    }
 
     public IReadOnlyList<string> Objectives => _models.Select(m => m.Name).ToArray();
 
     public bool BatchesAdapters { get; }
 
-    public Gpt2Model Head => _models[0].SharedBase;
+    public AdaptableLanguageModel Head => _models[0].SharedBase;
 
     /// <summary>Checks that there is one finite, non-negative weight per model, and not all of them zero.</summary>
     public void ValidateWeights(IReadOnlyList<double> weights) =>
@@ -97,11 +80,14 @@ internal sealed class LockstepModels
         return new SeparateRun(_models, useCache);
     }
 
-    /// <summary>One generation's state: the caches, and the models' last hidden states per step.</summary>
+    /// <summary>One generation's state: the decoders, and the models' last hidden states per step.</summary>
     internal abstract class Run : IDisposable
     {
-        /// <summary>Returns the last position's hidden state of every model, [K, B, H].</summary>
-        public abstract Tensor LastHidden(Tensor tokens, Tensor positions, Tensor keyMask);
+        /// <summary>Reads the prompts and returns every model's state that predicts the first new token, [K, B, H].</summary>
+        public abstract Tensor Prefill(Tensor promptTokens, Tensor promptMask);
+
+        /// <summary>Reads one chosen token per row, [B, 1], and returns every model's next state, [K, B, H].</summary>
+        public abstract Tensor Advance(Tensor nextTokens);
 
         public abstract void Dispose();
     }
@@ -109,56 +95,65 @@ internal sealed class LockstepModels
     /// <summary>K adapters stacked over one base pass: rows [k·B, (k+1)·B) are model k's.</summary>
     private sealed class StackedRun : Run
     {
-        private readonly Gpt2Model _base;
         private readonly LoraAdapterStack _stack;
-        private readonly KeyValueCache? _cache;
+        private readonly IHiddenStateDecoder _decoder;
 
-        public StackedRun(Gpt2Model baseModel, LoraAdapterStack stack, bool useCache)
+        public StackedRun(AdaptableLanguageModel baseModel, LoraAdapterStack stack, bool useCache)
         {
-            _base = baseModel;
             _stack = stack;
-            _cache = useCache ? baseModel.CreateCache() : null;
+            _decoder = baseModel.StartDecoding(stack, useCache);
         }
 
-        public override Tensor LastHidden(Tensor tokens, Tensor positions, Tensor keyMask)
+        public override Tensor Prefill(Tensor promptTokens, Tensor promptMask)
         {
             int count = _stack.Count;
-            using var stackedTokens = tokens.repeat(count, 1);                                 // [K·B, T]
-            using var stackedPositions = positions.repeat(count, 1);
-            using var stackedMask = keyMask.repeat(count, 1);                                  // [K·B, Tk]
-            using var hidden = _base.ForwardHidden(stackedTokens, stackedPositions, stackedMask, _cache, _stack);
-            using var last = hidden[.., -1, ..];                                               // [K·B, H]
-            return last.reshape(count, tokens.shape[0], -1);                                   // [K, B, H]
+            using var stackedTokens = promptTokens.repeat(count, 1);                          // [K·B, S]
+            using var stackedMask = promptMask.repeat(count, 1);                              // [K·B, S]
+            using var hidden = _decoder.Prefill(stackedTokens, stackedMask);                  // [K·B, H]
+            return hidden.reshape(count, promptTokens.shape[0], -1);                          // [K, B, H]
+        }
+
+        public override Tensor Advance(Tensor nextTokens)
+        {
+            int count = _stack.Count;
+            using var stackedTokens = nextTokens.repeat(count, 1);                            // [K·B, 1]
+            using var hidden = _decoder.Advance(stackedTokens);                                  // [K·B, H]
+            return hidden.reshape(count, nextTokens.shape[0], -1);                            // [K, B, H]
         }
 
         public override void Dispose()
         {
-            _cache?.Dispose();
+            _decoder.Dispose();
             _stack.Dispose();
         }
     }
 
-    /// <summary>K models, each with its own pass and cache.</summary>
+    /// <summary>K models, each with its own pass and decoder.</summary>
     private sealed class SeparateRun : Run
     {
-        private readonly IObjectiveModel[] _models;
-        private readonly KeyValueCache?[] _caches;
+        private readonly IHiddenStateDecoder[] _decoders;
 
         public SeparateRun(IObjectiveModel[] models, bool useCache)
         {
-            _models = models;
-            _caches = models.Select(m => useCache ? m.SharedBase.CreateCache() : null).ToArray();
+            _decoders = models.Select(m => m.StartDecoding(useCache)).ToArray();
         }
 
-        public override Tensor LastHidden(Tensor tokens, Tensor positions, Tensor keyMask)
-        {
-            var last = new Tensor[_models.Length];
-            for (int k = 0; k < _models.Length; k++)
-            {
-                using var hidden = _models[k].ForwardHidden(tokens, positions, keyMask, _caches[k]);   // [B, T, H]
-                last[k] = hidden[.., -1, ..];                                                       // [B, H]
-            }
+        public override Tensor Prefill(Tensor promptTokens, Tensor promptMask) =>
+            StackStates(decoder => decoder.Prefill(promptTokens, promptMask));
 
+        public override Tensor Advance(Tensor nextTokens) => StackStates(decoder => decoder.Advance(nextTokens));
+
+        public override void Dispose()
+        {
+            foreach (var decoder in _decoders)
+            {
+                decoder.Dispose();
+            }
+        }
+
+        private Tensor StackStates(Func<IHiddenStateDecoder, Tensor> read)
+        {
+            var last = _decoders.Select(read).ToArray();                                       // K × [B, H]
             var stacked = stack(last);                                                         // [K, B, H]
             foreach (var h in last)
             {
@@ -166,14 +161,6 @@ internal sealed class LockstepModels
             }
 
             return stacked;
-        }
-
-        public override void Dispose()
-        {
-            foreach (var cache in _caches)
-            {
-                cache?.Dispose();
-            }
         }
     }
 }

@@ -106,45 +106,31 @@ public sealed class LogitsAggregator
     }
 
     /// <summary>Returns log Σ_k w_k · softmax(H(h_k)) for normalised weights.</summary>
-    internal sealed class Source : INextTokenSource
+    internal sealed class Source : LockstepSource
     {
-        private readonly LockstepModels _ensemble;
         private readonly Tensor _logWeights;
-        private LockstepModels.Run? _run;
 
         public Source(LockstepModels ensemble, IReadOnlyList<double> normalisedWeights)
+            : base(ensemble)
         {
-            _ensemble = ensemble;
+            using var scope = NewDisposeScope();
             _logWeights = tensor(normalisedWeights.Select(w => (float)Math.Log(w)).ToArray(), device: ensemble.Head.Device)
                 .view(-1, 1, 1).DetachFromDisposeScope();                                    // [K, 1, 1]
         }
 
-        public Device Device => _ensemble.Head.Device;
-
-        public int VocabularySize => _ensemble.Head.Options.VocabularySize;
-
-        public int ContextLength => _ensemble.Head.Options.ContextLength;
-
-        public void Begin(bool useCache)
+        public override void Dispose()
         {
-            _run?.Dispose();
-            _run = _ensemble.Begin(useCache);
+            base.Dispose();
+            _logWeights.Dispose();
         }
 
-        public Tensor NextTokenLogits(Tensor tokens, Tensor positions, Tensor keyMask)
+        protected override Tensor Combine(Tensor lastHidden)
         {
-            using var last = _run!.LastHidden(tokens, positions, keyMask);                     // [K, B, H]
-            using var logits = _ensemble.Head.LanguageModelHead(last);                         // [K, B, V]
+            using var logits = Ensemble.Head.LanguageModelHead(lastHidden);                    // [K, B, V]
             using var logProbabilities = logits.log_softmax(-1);
             // log Σ_k exp(log w_k + log p_k), computed stably; a zero weight contributes exp(−∞) = 0.
             using var weighted = logProbabilities + _logWeights;
             return weighted.logsumexp(0);                                                      // [B, V]
-        }
-
-        public void Dispose()
-        {
-            _run?.Dispose();
-            _logWeights.Dispose();
         }
     }
 }

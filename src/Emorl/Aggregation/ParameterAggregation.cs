@@ -22,16 +22,16 @@ namespace Emorl.Aggregation;
 /// interpolates fine-tuned weights. On LoRA models that interpolation is this weighted sum of the
 /// low-rank updates.
 /// The weights are not normalised, so unlike hidden-state aggregation their scale matters. The
-/// merged model is a copy: the base model and the adapters never change. <see cref="Gpt2Model"/>
-/// stores projection weights [in, out] as GPT-2's Conv1D does, so each update is added as
-/// (B A)ᵀ, with A [r, in] and B [out, r]. Not thread-safe.
+/// merged model is a copy: the base model and the adapters never change. Works for GPT-2 and T5
+/// bases: <see cref="Gpt2Model"/> stores projection weights [in, out] as GPT-2's Conv1D does, so
+/// there each update is added as (B A)ᵀ, with A [r, in] and B [out, r]. Not thread-safe.
 /// </remarks>
 public sealed class ParameterAggregation : IDisposable
 {
-    private readonly Gpt2Model _baseModel;
+    private readonly AdaptableLanguageModel _baseModel;
     private readonly LoraAdapter[] _adapters;
     private readonly ILogger _logger;
-    private Gpt2Model? _merged;
+    private AdaptableLanguageModel? _merged;
     private double[]? _mergedWeights;
 
     /// <summary>Creates an aggregation over adapters trained on <paramref name="baseModel"/>.</summary>
@@ -43,7 +43,7 @@ public sealed class ParameterAggregation : IDisposable
     /// </param>
     /// <exception cref="ArgumentException">The list is empty, or an adapter does not fit the base model.</exception>
     public ParameterAggregation(
-        Gpt2Model baseModel, IReadOnlyList<LoraAdapter> adapters, ILogger<ParameterAggregation>? logger = null)
+        AdaptableLanguageModel baseModel, IReadOnlyList<LoraAdapter> adapters, ILogger<ParameterAggregation>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(baseModel);
         ArgumentNullException.ThrowIfNull(adapters);
@@ -67,7 +67,7 @@ public sealed class ParameterAggregation : IDisposable
                         : "no such projection";
                     throw new ArgumentException(
                         $"Adapter {k} does not fit the base model at '{path}': the adapter has in {a.shape[1]}, "
-                        + $"out {b.shape[0]} and the base model ({LockstepModels.DescribeBase(baseModel)}) has "
+                        + $"out {b.shape[0]} and the base model ({baseModel.Describe()}) has "
                         + $"{baseShape}. Merge only adapters trained on this base model.",
                         nameof(adapters));
                 }
@@ -86,10 +86,10 @@ public sealed class ParameterAggregation : IDisposable
     /// <param name="weights">K finite weights ≥ 0, not all zero; they need not sum to 1.</param>
     /// <returns>A frozen model in evaluation mode; the caller owns it.</returns>
     /// <exception cref="ArgumentException">The weights have the wrong length, a negative or non-finite value, or are all zero.</exception>
-    public Gpt2Model Merge(IReadOnlyList<double> weights)
+    public AdaptableLanguageModel Merge(IReadOnlyList<double> weights)
     {
         ValidateWeights(weights);
-        var merged = new Gpt2Model(_baseModel.Options, seed: 0);
+        var merged = _baseModel.CreateSameShape();
         try
         {
             MergeInto(merged, weights);
@@ -157,7 +157,7 @@ public sealed class ParameterAggregation : IDisposable
         ValidateWeights(weights);
         if (_merged is null || _mergedWeights is null || !_mergedWeights.SequenceEqual(weights))
         {
-            _merged ??= new Gpt2Model(_baseModel.Options, seed: 0);
+            _merged ??= _baseModel.CreateSameShape();
             MergeInto(_merged, weights);
             _mergedWeights = weights.ToArray();
         }
@@ -178,7 +178,7 @@ public sealed class ParameterAggregation : IDisposable
     }
 
     /// <summary>Overwrites <paramref name="target"/> with the base weights plus the weighted updates and freezes it.</summary>
-    private void MergeInto(Gpt2Model target, IReadOnlyList<double> weights)
+    private void MergeInto(AdaptableLanguageModel target, IReadOnlyList<double> weights)
     {
         long started = Stopwatch.GetTimestamp();
         CopyBase(target);
@@ -189,7 +189,7 @@ public sealed class ParameterAggregation : IDisposable
         AggregationLog.Merged(_logger, _adapters.Length, projections, weights, elapsedMs);
     }
 
-    private void CopyBase(Gpt2Model target)
+    private void CopyBase(AdaptableLanguageModel target)
     {
         var source = _baseModel.named_parameters().ToDictionary(p => p.name, p => p.parameter, StringComparer.Ordinal);
         using var noGrad = no_grad();
@@ -200,11 +200,11 @@ public sealed class ParameterAggregation : IDisposable
     }
 
     /// <summary>Adds the weighted low-rank updates; returns how many projections changed.</summary>
-    private int AddUpdates(Gpt2Model target, IReadOnlyList<double> weights)
+    private int AddUpdates(AdaptableLanguageModel target, IReadOnlyList<double> weights)
     {
         using var noGrad = no_grad();
         var changed = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (path, weight) in target.ProjectionWeights())
+        foreach (var (path, weight, inputMajor) in target.ProjectionWeights())
         {
             for (int k = 0; k < _adapters.Length; k++)
             {
@@ -214,7 +214,8 @@ public sealed class ParameterAggregation : IDisposable
                 }
 
                 using var product = matmul(b, a);                                           // [out, in]
-                using var update = product.t().mul(weights[k] * _adapters[k].Options.Scale);   // [in, out]
+                using var oriented = inputMajor ? product.t() : product.alias();               // as the weight is stored
+                using var update = oriented.mul(weights[k] * _adapters[k].Options.Scale);
                 weight.add_(update);
                 changed.Add(path);
             }

@@ -28,7 +28,7 @@ internal static class Gpt2Config
         {
             // Another architecture's keys differ, so its other problems would only mislead.
             throw new InvalidDataException(type == "t5"
-                ? $"'{path}' has model_type \"t5\"; load T5 checkpoints with T5Checkpoint.LoadModel. RL training, aggregation and the sample run GPT-2 models only so far."
+                ? $"'{path}' has model_type \"t5\"; load T5 checkpoints with T5Checkpoint.LoadModel, or either architecture with ModelCheckpoint.LoadModel."
                 : $"'{path}' has model_type \"{type}\"; this loader reads GPT-2 checkpoints (model_type \"gpt2\").");
         }
 

@@ -45,15 +45,13 @@ internal static class DecodingLoop
 
         using var outer = NewDisposeScope();
         using var noGrad = no_grad();
-        source.Begin(options.UseCache);
         // With no end-of-text (-1) the padding still needs an id the embedding has, and masked positions ignore it.
-        var (tokens, keyMask, positions) = PromptBatch.Create(prompts, Math.Max(endOfTextId, 0), source.Device);
+        var (tokens, promptMask, _) = PromptBatch.Create(prompts, Math.Max(endOfTextId, 0), source.Device);
         var finished = new bool[rows];
         int finishedCount = 0;
         int steps = 0;
         bool isPartial = false;
-        var logits = source.NextTokenLogits(tokens, positions, keyMask);                  // [B, V]
-        var nextPosition = positions[.., -1] + 1;                                           // [B]
+        var logits = source.Begin(tokens, promptMask, options.UseCache);                  // [B, V]
         for (int step = 0; step < options.MaxNewTokens; step++)
         {
             if (cancellationToken.IsCancellationRequested)
@@ -73,23 +71,7 @@ internal static class DecodingLoop
             }
 
             var newTokens = tensor(picked, [rows, 1], device: source.Device);
-            var newMask = ones([rows, 1], ScalarType.Bool, device: source.Device);
-            var grownMask = cat([keyMask, newMask], 1);
-            Tensor next;
-            if (options.UseCache)
-            {
-                next = source.NextTokenLogits(newTokens, nextPosition.unsqueeze(1), grownMask);   // [B, V]
-            }
-            else
-            {
-                tokens = Replace(tokens, cat([tokens, newTokens], 1));
-                positions = Replace(positions, cat([positions, nextPosition.unsqueeze(1)], 1));
-                next = source.NextTokenLogits(tokens, positions, grownMask);                      // [B, V]
-            }
-
-            keyMask = Replace(keyMask, grownMask);
-            logits = Replace(logits, next);
-            nextPosition = Replace(nextPosition, nextPosition + 1);
+            logits = Replace(logits, source.Next(newTokens));                                 // [B, V]
         }
 
         var result = new int[rows][];

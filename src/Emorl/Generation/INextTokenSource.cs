@@ -5,8 +5,8 @@ namespace Emorl.Generation;
 
 /// <summary>
 /// Produces next-token scores for the decoding loop: one model, or several models aggregated by
-/// hidden states or by probabilities. Owns whatever KV caches it uses between <see cref="Begin"/>
-/// and <see cref="IDisposable.Dispose"/>.
+/// hidden states or by probabilities. Owns whatever decoders and caches it uses between
+/// <see cref="Begin"/> and <see cref="IDisposable.Dispose"/>.
 /// </summary>
 internal interface INextTokenSource : IDisposable
 {
@@ -19,12 +19,12 @@ internal interface INextTokenSource : IDisposable
     /// <summary>Gets the most positions the models read, prompt and generated tokens together.</summary>
     int ContextLength { get; }
 
-    /// <summary>Starts a new sequence batch, creating fresh caches when <paramref name="useCache"/> is set.</summary>
-    void Begin(bool useCache);
-
     /// <summary>
-    /// Reads new tokens and returns the next-token scores at the last position, [B, V]: logits, or
-    /// log-probabilities for a mixture. With caches off, the caller passes the whole sequence.
+    /// Starts a new batch: reads the left-padded prompts [B, S] and their mask, and returns the scores
+    /// of the first new token, [B, V]: logits, or log-probabilities for a mixture.
     /// </summary>
-    Tensor NextTokenLogits(Tensor tokens, Tensor positions, Tensor keyMask);
+    Tensor Begin(Tensor promptTokens, Tensor promptMask, bool useCache);
+
+    /// <summary>Reads one chosen token per row, [B, 1], and returns the next token's scores, [B, V].</summary>
+    Tensor Next(Tensor nextTokens);
 }

@@ -4,11 +4,11 @@ using static TorchSharp.torch;
 
 namespace Emorl.Generation;
 
-/// <summary>Hidden states of one objective model, with its own KV cache.</summary>
+/// <summary>Hidden states of one objective model, through its own decoder.</summary>
 internal sealed class SingleModelSource : INextTokenSource
 {
     private readonly IObjectiveModel _model;
-    private KeyValueCache? _cache;
+    private IHiddenStateDecoder? _decoder;
 
     public SingleModelSource(IObjectiveModel model)
     {
@@ -17,26 +17,27 @@ internal sealed class SingleModelSource : INextTokenSource
 
     public Device Device => _model.SharedBase.Device;
 
-    public int VocabularySize => _model.SharedBase.Options.VocabularySize;
+    public int VocabularySize => _model.SharedBase.VocabularySize;
 
-    public int ContextLength => _model.SharedBase.Options.ContextLength;
+    public int ContextLength => _model.SharedBase.ContextLength;
 
-    public void Begin(bool useCache)
+    public Tensor Begin(Tensor promptTokens, Tensor promptMask, bool useCache)
     {
-        _cache?.Dispose();
-        _cache = useCache ? _model.SharedBase.CreateCache() : null;
+        _decoder?.Dispose();
+        _decoder = _model.StartDecoding(useCache);
+        using var hidden = _decoder.Prefill(promptTokens, promptMask);                 // [B, H]
+        return _model.SharedBase.LanguageModelHead(hidden);                            // [B, V]
     }
 
-    public Tensor NextTokenLogits(Tensor tokens, Tensor positions, Tensor keyMask)
+    public Tensor Next(Tensor nextTokens)
     {
-        using var hidden = _model.ForwardHidden(tokens, positions, keyMask, _cache);   // [B, T, H]
-        using var last = hidden[.., -1, ..];                                           // [B, H]
-        return _model.SharedBase.LanguageModelHead(last);                              // [B, V]
+        using var hidden = _decoder!.Advance(nextTokens);                                 // [B, H]
+        return _model.SharedBase.LanguageModelHead(hidden);                            // [B, V]
     }
 
     public void Dispose()
     {
-        _cache?.Dispose();
-        _cache = null;
+        _decoder?.Dispose();
+        _decoder = null;
     }
 }

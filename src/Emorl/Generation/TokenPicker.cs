@@ -17,12 +17,18 @@ internal static class TokenPicker
     public static Tensor Pick(Tensor logits, GenerationOptions options, Generator? generator)
     {
         CheckLogits(logits);
-        if (options.Greedy)
+        using var scope = NewDisposeScope();
+        if (options.VocabularyLimit is int limit && limit < logits.shape[^1])
         {
-            return logits.argmax(-1);
+            using var blocked = arange(logits.shape[^1], device: logits.device).ge(limit);    // [V]
+            logits = logits.masked_fill(blocked, float.NegativeInfinity);
         }
 
-        using var scope = NewDisposeScope();
+        if (options.Greedy)
+        {
+            return logits.argmax(-1).MoveToOuterDisposeScope();
+        }
+
         var scaled = logits / options.Temperature;
         long vocabulary = scaled.shape[^1];
         if (options.TopK > 0 && options.TopK < vocabulary)

@@ -29,10 +29,37 @@ public sealed class GenerationOptions
     /// <summary>Gets or sets whether to decode with KV caches (true) or re-read the whole prefix every step. Default true.</summary>
     public bool UseCache { get; set; } = true;
 
+    /// <summary>
+    /// Gets or sets how many token ids may be picked: ids at or above it are never generated. Null
+    /// (default) allows every id the model scores. Set it to the tokenizer's VocabularySize when the
+    /// model scores more ids than the tokenizer can decode. For example, Hugging Face T5 checkpoints
+    /// score 32,128 ids, but their spiece.model holds 32,000 pieces. PolicyTrainer and
+    /// ObjectiveEnsemble set it from their PromptTemplate.
+    /// </summary>
+    public int? VocabularyLimit { get; set; }
+
     /// <summary>Creates the greedy settings used for evaluation and the grid search.</summary>
     /// <param name="maxNewTokens">Maximum number of new tokens.</param>
     /// <returns>New options.</returns>
     public static GenerationOptions CreateGreedy(int maxNewTokens = 64) => new() { Greedy = true, MaxNewTokens = maxNewTokens };
+
+    /// <summary>
+    /// Returns a copy that never picks an id the tokenizer cannot decode, or these options unchanged
+    /// when the model scores no more ids than the tokenizer has.
+    /// </summary>
+    internal GenerationOptions LimitedTo(int tokenizerVocabulary, int modelVocabulary) =>
+        tokenizerVocabulary >= modelVocabulary || VocabularyLimit <= tokenizerVocabulary
+            ? this
+            : new GenerationOptions
+            {
+                MaxNewTokens = MaxNewTokens,
+                Greedy = Greedy,
+                Temperature = Temperature,
+                TopK = TopK,
+                TopP = TopP,
+                UseCache = UseCache,
+                VocabularyLimit = tokenizerVocabulary,
+            };
 
     /// <summary>Checks every value and reports all invalid ones together.</summary>
     /// <exception cref="System.ArgumentException">One or more values are out of range.</exception>
@@ -67,6 +94,11 @@ public sealed class GenerationOptions
         if (!(TopP > 0 && TopP <= 1))
         {
             errors.Add($"TopP is {TopP}; it must lie in (0, 1].");
+        }
+
+        if (VocabularyLimit < 1)
+        {
+            errors.Add($"VocabularyLimit is {VocabularyLimit}; it must be at least 1, or null to allow every id.");
         }
 
         if (prefix.Length > 0)

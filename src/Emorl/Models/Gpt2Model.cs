@@ -17,7 +17,7 @@ namespace Emorl.Models;
 /// token embedding and has no bias, so it is linear: H(Σ w_k h_k) = Σ w_k H(h_k). Forward calls are
 /// not thread-safe.
 /// </remarks>
-public sealed class Gpt2Model : nn.Module
+public sealed class Gpt2Model : AdaptableLanguageModel
 {
     private readonly Embedding _tokenEmbedding;
     private readonly Embedding _positionEmbedding;
@@ -59,8 +59,20 @@ public sealed class Gpt2Model : nn.Module
     /// <summary>Gets the model's shape.</summary>
     public Gpt2Options Options { get; }
 
-    /// <summary>Gets the device that stores the model's weights.</summary>
-    public Device Device => _tokenEmbedding.weight!.device;
+    /// <inheritdoc />
+    public override string Architecture => "gpt2";
+
+    /// <inheritdoc />
+    public override Device Device => _tokenEmbedding.weight!.device;
+
+    /// <inheritdoc />
+    public override int VocabularySize => Options.VocabularySize;
+
+    /// <inheritdoc />
+    public override int HiddenSize => Options.HiddenSize;
+
+    /// <inheritdoc />
+    public override int ContextLength => Options.ContextLength;
 
     /// <summary>Gets the tied token embedding, [V, H], which is also the LM head's weight.</summary>
     public Tensor TokenEmbedding => _tokenEmbedding.weight!;
@@ -122,7 +134,7 @@ public sealed class Gpt2Model : nn.Module
     /// <summary>Applies the shared LM head (the tied token embedding, no bias).</summary>
     /// <param name="hidden">Hidden states, [.., H].</param>
     /// <returns>Logits, [.., V]; the caller owns it.</returns>
-    public Tensor LanguageModelHead(Tensor hidden)
+    public override Tensor LanguageModelHead(Tensor hidden)
     {
         ArgumentNullException.ThrowIfNull(hidden);
         return matmul(hidden, _tokenEmbedding.weight!.t());
@@ -130,22 +142,90 @@ public sealed class Gpt2Model : nn.Module
 
     /// <summary>Lists every projection a LoRA adapter may adapt: path, input and output size.</summary>
     /// <returns>One entry per projection, in layer order.</returns>
-    public IEnumerable<(string Path, int InFeatures, int OutFeatures)> AdaptableProjections() =>
+    public override IEnumerable<(string Path, int InFeatures, int OutFeatures)> AdaptableProjections() =>
         _blocks.SelectMany(b => b.Projections).Select(p => (p.Path, p.InFeatures, p.OutFeatures));
 
-    /// <summary>Lists every adaptable projection's weight, [in, out], by path.</summary>
-    internal IEnumerable<(string Path, Tensor Weight)> ProjectionWeights() =>
-        _blocks.SelectMany(b => b.Projections).Select(p => (p.Path, p.Weight));
+    /// <inheritdoc />
+    internal override IEnumerable<(string Path, Tensor Weight, bool InputMajor)> ProjectionWeights() =>
+        _blocks.SelectMany(b => b.Projections).Select(p => (p.Path, p.Weight, true));
 
-    /// <summary>Marks every base parameter as frozen or trainable.</summary>
-    /// <param name="frozen">True to stop gradients to the base weights.</param>
-    public void SetFrozen(bool frozen)
+    /// <inheritdoc />
+    internal override IHiddenStateDecoder StartDecoding(IProjectionUpdate? update, bool useCache) =>
+        new Gpt2HiddenStateDecoder(this, update, useCache);
+
+    /// <inheritdoc />
+    internal override Tensor ContinuationHidden(Tensor promptTokens, Tensor promptMask, Tensor continuation, IProjectionUpdate? update)
     {
-        foreach (var parameter in parameters())
-        {
-            parameter.requires_grad = !frozen;
-        }
+        ValidateContinuation(promptTokens, promptMask, continuation);
+        using var scope = NewDisposeScope();
+        int promptWidth = (int)promptTokens.shape[1];
+        long width = continuation.shape[1];
+        using var continuationMask = ones_like(continuation, dtype: ScalarType.Bool);
+        var (tokens, positions, keyMask) = Concatenate(promptTokens, promptMask, continuation, continuationMask);
+        var hidden = ForwardHidden(tokens, positions, keyMask, null, update);                    // [B, S + T, H]
+        return hidden[.., (promptWidth - 1)..(int)(promptWidth + width - 1)].MoveToOuterDisposeScope();   // [B, T, H]
     }
+
+    /// <summary>
+    /// Language modelling over prompt and continuation: every real token after the first predicts
+    /// the next, so the warm-up also learns the statements' own wording.
+    /// </summary>
+    internal override (Tensor LogProbabilities, Tensor Mask) WarmupTerms(
+        Tensor promptTokens, Tensor promptMask, Tensor continuation, Tensor continuationMask, bool continuationOnly)
+    {
+        ValidateContinuation(promptTokens, promptMask, continuation);
+        using var scope = NewDisposeScope();
+        var (tokens, positions, keyMask) = Concatenate(promptTokens, promptMask, continuation, continuationMask);
+        var hidden = ForwardHidden(tokens, positions, keyMask, null, (IProjectionUpdate?)null);  // [B, L, H]
+        var logits = LanguageModelHead(hidden[.., ..^1]);                                          // [B, L-1, V]
+        var logProbabilities = Tensors.PolicyGradientMath.TokenLogProbabilities(logits, tokens[.., 1..]);
+        // A position counts when both it and the token it predicts are real text.
+        var mask = keyMask[.., ..^1].logical_and(keyMask[.., 1..]);                                // [B, L-1]
+        if (continuationOnly)
+        {
+            using var predictsContinuation = arange(tokens.shape[1] - 1, device: tokens.device).ge(promptTokens.shape[1] - 1);
+            mask = mask.logical_and(predictsContinuation.unsqueeze(0));
+        }
+
+        return (logProbabilities.MoveToOuterDisposeScope(), mask.MoveToOuterDisposeScope());
+    }
+
+    /// <inheritdoc />
+    internal override string Describe() => string.Create(
+        System.Globalization.CultureInfo.InvariantCulture,
+        $"gpt2 with vocabulary {Options.VocabularySize}, hidden size {Options.HiddenSize}, {Options.LayerCount} layers, "
+        + $"{Options.HeadCount} heads, context {Options.ContextLength}");
+
+    /// <inheritdoc />
+    internal override AdaptableLanguageModel CreateSameShape()
+    {
+        var model = new Gpt2Model(Options, seed: 0);
+        return Device.type == DeviceType.CPU ? model : model.to(Device);
+    }
+
+    /// <summary>
+    /// Position ids of left-padded prompts: 0 at each row's first real token, and 0 on padding.
+    /// </summary>
+    /// <param name="promptMask">[B, S] bool.</param>
+    /// <returns>[B, S] int64; the caller owns it.</returns>
+    internal static Tensor PromptPositions(Tensor promptMask)
+    {
+        using var counts = promptMask.to(int64).cumsum(1);
+        return counts.sub(1).clamp_min_(0);
+    }
+
+    /// <summary>Joins prompts and right-padded continuations into tokens, position ids and a key mask, [B, S + T] each.</summary>
+    private static (Tensor Tokens, Tensor Positions, Tensor KeyMask) Concatenate(
+        Tensor promptTokens, Tensor promptMask, Tensor continuation, Tensor continuationMask)
+    {
+        using var promptPositions = PromptPositions(promptMask);                                   // [B, S]
+        using var lengths = promptMask.to(int64).sum(1, keepdim: true);                            // [B, 1]
+        using var offsets = arange(continuation.shape[1], device: continuation.device).unsqueeze(0);
+        using var continuationPositions = lengths + offsets;                                       // [B, T]
+        return (cat([promptTokens, continuation], 1), cat([promptPositions, continuationPositions], 1),
+                cat([promptMask.to(ScalarType.Bool), continuationMask.to(ScalarType.Bool)], 1));
+    }
+
 
     /// <summary>
     /// Builds the additive mask: a query at absolute position past + i may attend to key j when

@@ -36,28 +36,16 @@ public sealed class LoraAdapter : IProjectionUpdate, IDisposable
     /// <summary>Gets or sets whether adapter dropout is active (training mode).</summary>
     public bool Training { get; set; }
 
-    /// <summary>Creates a fresh adapter for every adaptable projection of <paramref name="model"/>.</summary>
-    /// <param name="model">The base model; its weights are not changed.</param>
-    /// <param name="options">Rank, alpha and dropout; validated here.</param>
-    /// <param name="seed">Seed for the A matrices' initialisation.</param>
-    /// <returns>A new adapter whose update is zero; the caller owns it.</returns>
-    public static LoraAdapter Create(Gpt2Model model, LoraOptions options, long seed)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
-        return Create(model.AdaptableProjections(), model.Device, options, seed);
-    }
-
     /// <summary>
-    /// Creates a fresh adapter for every adaptable projection of a T5 model: q, k, v and o of every
-    /// attention, wi (wi_0 and wi_1 when gated) and wo.
+    /// Creates a fresh adapter for every adaptable projection of <paramref name="model"/>: GPT-2's
+    /// attn.c_attn, attn.c_proj, mlp.c_fc and mlp.c_proj; T5's q, k, v and o of every attention, wi (wi_0 and wi_1
+    /// when gated) and wo.
     /// </summary>
     /// <param name="model">The base model; its weights are not changed.</param>
     /// <param name="options">Rank, alpha and dropout; validated here.</param>
     /// <param name="seed">Seed for the A matrices' initialisation.</param>
     /// <returns>A new adapter whose update is zero; the caller owns it.</returns>
-    public static LoraAdapter Create(T5.T5Model model, LoraOptions options, long seed)
+    public static LoraAdapter Create(AdaptableLanguageModel model, LoraOptions options, long seed)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);

@@ -29,7 +29,7 @@ internal sealed class LoraAdapterStack : IProjectionUpdate, IDisposable
     public int Count { get; }
 
     /// <summary>Stacks adapters; returns null when their ranks differ, so callers fall back to one pass per model.</summary>
-    public static LoraAdapterStack? TryCreate(Gpt2Model model, IReadOnlyList<LoraAdapter?> adapters)
+    public static LoraAdapterStack? TryCreate(AdaptableLanguageModel model, IReadOnlyList<LoraAdapter?> adapters)
     {
         var present = adapters.Where(a => a is not null).Select(a => a!).ToArray();
         if (present.Select(a => a.Options.Rank).Distinct().Count() > 1)

@@ -1,4 +1,3 @@
-using TorchSharp;
 using Emorl.Models;
 using static TorchSharp.torch;
 
@@ -9,6 +8,8 @@ namespace Emorl.Objectives;
 /// (for the built-in <see cref="LoraObjectiveModel"/>, one LoRA adapter).
 /// </summary>
 /// <remarks>
+/// The base may be a decoder-only <see cref="Gpt2Model"/> or an encoder-decoder
+/// <see cref="Models.T5.T5Model"/>; training, aggregation and search use only the members here.
 /// Hidden-state aggregation needs models that share one LM head: <see cref="SharedBase"/> must be
 /// the same object for every model aggregated together.
 /// </remarks>
@@ -18,13 +19,17 @@ public interface IObjectiveModel
     string Name { get; }
 
     /// <summary>Gets the frozen base model whose LM head and vocabulary this model uses.</summary>
-    Gpt2Model SharedBase { get; }
+    AdaptableLanguageModel SharedBase { get; }
 
-    /// <summary>Runs the model and returns the last hidden state (after the final layer norm).</summary>
-    /// <param name="tokens">[B, T] int64 token ids.</param>
-    /// <param name="positions">[B, T] int64 position ids.</param>
-    /// <param name="keyMask">[B, cached + T] bool: which key positions hold real tokens.</param>
-    /// <param name="cache">KV cache to read and extend, or null.</param>
-    /// <returns>[B, T, H] float32; the caller owns it.</returns>
-    Tensor ForwardHidden(Tensor tokens, Tensor positions, Tensor keyMask, KeyValueCache? cache);
+    /// <summary>Starts decoding a batch of prompts, one token per row per step.</summary>
+    /// <param name="useCache">True to keep keys and values between steps; false to re-read the whole sequence at every step.</param>
+    /// <returns>A decoder whose hidden states (after the final layer norm) feed <see cref="SharedBase"/>'s LM head; the caller owns it.</returns>
+    IHiddenStateDecoder StartDecoding(bool useCache);
+
+    /// <summary>Returns the hidden states that predict each continuation token under teacher forcing.</summary>
+    /// <param name="promptTokens">Left-padded prompt token ids, [B, S] int64.</param>
+    /// <param name="promptMask">Which prompt positions hold real tokens, [B, S] bool.</param>
+    /// <param name="continuation">Right-padded continuation token ids, [B, T] int64.</param>
+    /// <returns>[B, T, H] float32: position t predicts continuation token t; the caller owns it.</returns>
+    Tensor ContinuationHidden(Tensor promptTokens, Tensor promptMask, Tensor continuation);
 }

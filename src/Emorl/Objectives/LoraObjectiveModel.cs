@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Emorl.Objectives;
 
 /// <summary>
-/// An objective model made of a frozen <see cref="Gpt2Model"/> and its own <see cref="LoraAdapter"/>.
+/// An objective model made of a frozen base (GPT-2 or T5) and its own <see cref="LoraAdapter"/>.
 /// </summary>
 /// <remarks>
 /// The base is shared and not owned; the adapter is owned only when <c>ownsAdapter</c> is true.
@@ -22,7 +22,7 @@ public sealed class LoraObjectiveModel : IObjectiveModel, IDisposable
     /// <param name="adapter">The objective's adapter, or null for the base model alone.</param>
     /// <param name="ownsAdapter">Whether <see cref="Dispose"/> releases the adapter.</param>
     /// <exception cref="ArgumentException">The adapter's factors do not fit the base model's projections.</exception>
-    public LoraObjectiveModel(string name, Gpt2Model baseModel, LoraAdapter? adapter, bool ownsAdapter = true)
+    public LoraObjectiveModel(string name, AdaptableLanguageModel baseModel, LoraAdapter? adapter, bool ownsAdapter = true)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(baseModel);
@@ -41,16 +41,19 @@ public sealed class LoraObjectiveModel : IObjectiveModel, IDisposable
     public string Name { get; }
 
     /// <inheritdoc />
-    public Gpt2Model SharedBase { get; }
+    public AdaptableLanguageModel SharedBase { get; }
 
     /// <summary>Gets the objective's adapter, or null for the base model.</summary>
     public LoraAdapter? Adapter { get; }
 
     /// <inheritdoc />
-    public Tensor ForwardHidden(Tensor tokens, Tensor positions, Tensor keyMask, KeyValueCache? cache) =>
-        SharedBase.ForwardHidden(tokens, positions, keyMask, cache, Adapter);
+    public IHiddenStateDecoder StartDecoding(bool useCache) => SharedBase.StartDecoding(Adapter, useCache);
 
-    private static void EnsureAdapterFits(string name, Gpt2Model baseModel, LoraAdapter adapter)
+    /// <inheritdoc />
+    public Tensor ContinuationHidden(Tensor promptTokens, Tensor promptMask, Tensor continuation) =>
+        SharedBase.ContinuationHidden(promptTokens, promptMask, continuation, Adapter);
+
+    private static void EnsureAdapterFits(string name, AdaptableLanguageModel baseModel, LoraAdapter adapter)
     {
         var projections = baseModel.AdaptableProjections().ToDictionary(p => p.Path, StringComparer.Ordinal);
         foreach (var path in adapter.Targets)

@@ -121,7 +121,7 @@ public sealed class EmorlTrainer
     /// <returns>Losses, time and validation perplexity.</returns>
     /// <exception cref="OperationCanceledException">Cancellation was requested.</exception>
     public WarmupResult WarmUp(
-        Gpt2Model model,
+        AdaptableLanguageModel model,
         PromptTemplate template,
         IReadOnlyList<(string Statement, string Response)> train,
         IReadOnlyList<(string Statement, string Response)> validation,
@@ -148,7 +148,7 @@ public sealed class EmorlTrainer
     /// <exception cref="ArgumentException">The template's tokenizer has more token ids than the base model reads.</exception>
     /// <exception cref="OperationCanceledException">Cancellation was requested; nothing trained so far is kept.</exception>
     public ObjectiveEnsemble TrainObjectives(
-        Gpt2Model baseModel,
+        AdaptableLanguageModel baseModel,
         PromptTemplate template,
         IReadOnlyList<string> trainStatements,
         IReadOnlyList<string> validationStatements,
@@ -157,7 +157,7 @@ public sealed class EmorlTrainer
     {
         ArgumentNullException.ThrowIfNull(baseModel);
         ArgumentNullException.ThrowIfNull(template);
-        template.CheckVocabulary(baseModel.Options.VocabularySize, "the base model", nameof(template));
+        template.CheckVocabulary(baseModel.VocabularySize, "the base model", nameof(template));
         ArgumentNullException.ThrowIfNull(trainStatements);
         ArgumentNullException.ThrowIfNull(validationStatements);
         RequireObjectives();
@@ -195,21 +195,21 @@ public sealed class EmorlTrainer
     /// <exception cref="ArgumentException">The template's tokenizer has more token ids than the base model reads.</exception>
     /// <exception cref="OperationCanceledException">Cancellation was requested; no adapter is kept.</exception>
     public ObjectiveEnsemble LoadObjectives(
-        Gpt2Model baseModel, PromptTemplate template, string adaptersDirectory, CancellationToken cancellationToken = default)
+        AdaptableLanguageModel baseModel, PromptTemplate template, string adaptersDirectory, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(baseModel);
         ArgumentNullException.ThrowIfNull(template);
-        template.CheckVocabulary(baseModel.Options.VocabularySize, "the base model", nameof(template));
+        template.CheckVocabulary(baseModel.VocabularySize, "the base model", nameof(template));
         ArgumentException.ThrowIfNullOrWhiteSpace(adaptersDirectory);
         RequireObjectives();
 
         var parts = new EnsembleParts();
         try
         {
-            var checkpointLogger = _loggerFactory.CreateLogger(typeof(Gpt2Checkpoint));
+            var checkpointLogger = _loggerFactory.CreateLogger(typeof(ModelCheckpoint));
             foreach (var objective in _objectives)
             {
-                var adapter = Gpt2Checkpoint.LoadAdapter(
+                var adapter = ModelCheckpoint.LoadAdapter(
                     Path.Combine(adaptersDirectory, objective.Name), baseModel, checkpointLogger, cancellationToken);
                 parts.Models.Add(new LoraObjectiveModel(objective.Name, baseModel, adapter));
                 parts.AddReward(objective, new RewardModelContext(baseModel, template));

@@ -51,11 +51,11 @@ public sealed class ObjectiveEnsemble : IDisposable
         _decoding = decoding;
         TrainingResults = [.. trainingResults];
         Aggregator = new HiddenStateAggregator(_models, logger: loggerFactory.CreateLogger<HiddenStateAggregator>());
-        _checkpointLogger = loggerFactory.CreateLogger(typeof(Gpt2Checkpoint));
+        _checkpointLogger = loggerFactory.CreateLogger(typeof(ModelCheckpoint));
     }
 
     /// <summary>Gets the shared frozen base model; the ensemble does not own it.</summary>
-    public Gpt2Model BaseModel => _models[0].SharedBase;
+    public AdaptableLanguageModel BaseModel => _models[0].SharedBase;
 
     /// <summary>Gets the prompt template of the base model.</summary>
     public PromptTemplate Template { get; }
@@ -137,7 +137,7 @@ public sealed class ObjectiveEnsemble : IDisposable
             prompts,
             weights,
             Template.Tokenizer.EndOfTextId,
-            options ?? _decoding,
+            (options ?? _decoding).LimitedTo(Template.Tokenizer.VocabularySize, BaseModel.VocabularySize),
             progress,
             cancellationToken: cancellationToken);
         var replies = generated.Responses.Select(tokens => Template.DecodeResponse(tokens)).ToArray();
@@ -158,8 +158,8 @@ public sealed class ObjectiveEnsemble : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         foreach (var model in _models)
         {
-            Gpt2Checkpoint.SaveAdapter(
-                model.Adapter!, Path.Combine(directory, model.Name), logger: _checkpointLogger, cancellationToken: cancellationToken);
+            ModelCheckpoint.SaveAdapter(
+                model.Adapter!, model.SharedBase, Path.Combine(directory, model.Name), _checkpointLogger, cancellationToken);
         }
     }
 

@@ -9,4 +9,4 @@ namespace Emorl.Pipeline;
 /// </summary>
 /// <param name="BaseModel">The frozen base model that every objective model shares.</param>
 /// <param name="Template">Encodes statements into prompts and decodes responses for the base model.</param>
-public sealed record RewardModelContext(Gpt2Model BaseModel, PromptTemplate Template);
+public sealed record RewardModelContext(AdaptableLanguageModel BaseModel, PromptTemplate Template);

@@ -22,7 +22,7 @@ namespace Emorl.Rewards;
 /// </remarks>
 public sealed class PerplexityFluencyReward : IRewardModel
 {
-    private readonly Gpt2Model _model;
+    private readonly AdaptableLanguageModel _model;
     private readonly PromptTemplate _template;
     private readonly int _batchSize;
 
@@ -32,7 +32,7 @@ public sealed class PerplexityFluencyReward : IRewardModel
     /// <param name="maxPerplexity">C, the perplexity at which the score reaches 0. Default 50 (EMORL's value under GPT-2).</param>
     /// <param name="name">The objective's name. Default <c>fluency</c>.</param>
     /// <param name="batchSize">Pairs per forward pass. Default 32.</param>
-    public PerplexityFluencyReward(Gpt2Model model, PromptTemplate template, double maxPerplexity = 50, string name = "fluency", int batchSize = 32)
+    public PerplexityFluencyReward(AdaptableLanguageModel model, PromptTemplate template, double maxPerplexity = 50, string name = "fluency", int batchSize = 32)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(template);
@@ -80,9 +80,9 @@ public sealed class PerplexityFluencyReward : IRewardModel
             var prompts = chunk.Select(p => _template.EncodePrompt(p.Prompt)).ToArray();
             var responses = chunk.Select(p => _template.EncodeResponse(p.Response)).ToArray();
             var (tokens, mask, positions, promptWidth) = PromptBatch.CreateWithResponses(prompts, responses, end);
-            var hidden = _model.ForwardHidden(tokens, positions, mask, null, null);
-            var logits = _model.LanguageModelHead(hidden[.., (promptWidth - 1)..(int)(tokens.shape[1] - 1)]);
-            var logProbabilities = PolicyGradientMath.TokenLogProbabilities(logits, tokens[.., promptWidth..]);
+            var responseTokens = tokens[.., promptWidth..];                                         // [B, T]
+            var hidden = _model.ContinuationHidden(tokens[.., ..promptWidth], mask[.., ..promptWidth], responseTokens, (LoraAdapter?)null);
+            var logProbabilities = PolicyGradientMath.TokenLogProbabilities(_model.LanguageModelHead(hidden), responseTokens);
             var responseMask = mask[.., promptWidth..].to(float32);
             var meanNll = (-(logProbabilities * responseMask).sum([1L]) / responseMask.sum([1L])).data<float>().ToArray();
             for (int i = 0; i < chunk.Length; i++)

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using Emorl.Generation;
+using Emorl.Models;
 using Emorl.Objectives;
 using Emorl.Tensors;
 using static TorchSharp.torch;
@@ -22,14 +23,12 @@ internal sealed class PolicyRollout
         IReadOnlyList<IReadOnlyList<double>> scores,
         Tensor tokens,
         Tensor keyMask,
-        Tensor positions,
         int promptWidth)
     {
         Responses = responses;
         Scores = scores;
         Tokens = tokens;
         KeyMask = keyMask;
-        Positions = positions;
         PromptWidth = promptWidth;
         long width = tokens.shape[1];
         Targets = tokens[.., promptWidth..];                                                   // [N, Lr]
@@ -50,8 +49,6 @@ internal sealed class PolicyRollout
     public Tensor Tokens { get; }                           // [N, L] int64
 
     public Tensor KeyMask { get; }                          // [N, L] bool
-
-    public Tensor Positions { get; }                        // [N, L] int64
 
     public int PromptWidth { get; }
 
@@ -79,7 +76,8 @@ internal sealed class PolicyRollout
         int padId)
     {
         var (tokens, mask, positions, promptWidth) = PromptBatch.CreateWithResponses(prompts, responses, padId);
-        var rollout = new PolicyRollout(responses, scores, tokens, mask, positions, promptWidth);
+        positions.Dispose();
+        var rollout = new PolicyRollout(responses, scores, tokens, mask, promptWidth);
         using var noGrad = no_grad();
         var policy = forward.Evaluate(rollout, rows: null, useAdapter: true, withValues: forward.HasValueHead, withEntropy: false);
         var reference = forward.Evaluate(rollout, rows: null, useAdapter: false, withValues: false, withEntropy: false);
@@ -130,22 +128,21 @@ internal sealed class PolicyForward
     public bool HasValueHead => _valueHead is not null;
 
     /// <summary>
-    /// Evaluates rows of the rollout. Position p of the hidden states predicts token p + 1, so the
-    /// slice [Lp − 1, L − 1) predicts the responses. The value of a response position is read from
-    /// the same hidden state, which is the state before its token is chosen.
+    /// Evaluates rows of the rollout. The model's continuation states predict the response tokens
+    /// one by one; the value of a response position is read from the same hidden state, which is the
+    /// state before its token is chosen.
     /// </summary>
     public PolicyEvaluation Evaluate(PolicyRollout rollout, Tensor? rows, bool useAdapter, bool withValues, bool withEntropy)
     {
         using var scope = NewDisposeScope();
         var tokens = PolicyRollout.Select(rollout.Tokens, rows);
-        var positions = PolicyRollout.Select(rollout.Positions, rows);
         var mask = PolicyRollout.Select(rollout.KeyMask, rows);
         var targets = PolicyRollout.Select(rollout.Targets, rows);
-        long width = tokens.shape[1];
-        var hidden = useAdapter
-            ? _model.ForwardHidden(tokens, positions, mask, null)                              // [N, L, H]
-            : _model.SharedBase.ForwardHidden(tokens, positions, mask, null, null);
-        var predicting = hidden[.., (rollout.PromptWidth - 1)..(int)(width - 1)];             // [N, Lr, H]
+        var promptTokens = tokens[.., ..rollout.PromptWidth];                                  // [N, Lp]
+        var promptMask = mask[.., ..rollout.PromptWidth];
+        var predicting = useAdapter
+            ? _model.ContinuationHidden(promptTokens, promptMask, targets)                     // [N, Lr, H]
+            : _model.SharedBase.ContinuationHidden(promptTokens, promptMask, targets, (LoraAdapter?)null);
         var logits = _model.SharedBase.LanguageModelHead(predicting);                          // [N, Lr, V]
         if (_temperature != 1.0)
         {

@@ -39,6 +39,7 @@ public sealed partial class PolicyTrainer : IDisposable
     private readonly LoraAdapter _adapter;
     private readonly IRewardModel _reward;
     private readonly PromptTemplate _template;
+    private readonly GenerationOptions _sampling;
     private readonly PolicyTrainerOptions _options;
     private readonly ILogger _logger;
     private readonly ValueHead? _valueHead;
@@ -83,13 +84,14 @@ public sealed partial class PolicyTrainer : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         template.CheckVocabulary(
-            model.SharedBase.Options.VocabularySize, $"objective '{model.Name}'", nameof(template));
+            model.SharedBase.VocabularySize, $"objective '{model.Name}'", nameof(template));
         _adapter = model.Adapter ?? throw new ArgumentException(
             $"Objective model '{model.Name}' has no LoRA adapter to train; create one with LoraAdapter.Create.", nameof(model));
         _model = model;
         _reward = reward;
         _template = template;
         _options = options;
+        _sampling = options.Sampling.LimitedTo(template.Tokenizer.VocabularySize, model.SharedBase.VocabularySize);
         _logger = logger ?? NullLogger.Instance;
         Objectives = (reward.Objectives ?? throw new ArgumentException(
             $"Reward model '{reward.Name}' returned null from Objectives; return its objective names.", nameof(reward))).ToArray();
@@ -99,7 +101,7 @@ public sealed partial class PolicyTrainer : IDisposable
         _random = new TrainingRandom(unchecked((ulong)options.Seed));
         model.SharedBase.SetFrozen(true);
         model.SharedBase.eval();
-        _valueHead = options.Algorithm == PolicyAlgorithm.Ppo ? new ValueHead(model.SharedBase.Options.HiddenSize) : null;
+        _valueHead = options.Algorithm == PolicyAlgorithm.Ppo ? new ValueHead(model.SharedBase.HiddenSize) : null;
         _parameters = [.. _adapter.Parameters(), .. _valueHead?.parameters() ?? []];
         _optimizer = optim.AdamW(_parameters, options.LearningRate, 0.9, 0.999, 1e-8, options.WeightDecay);
         _forward = new PolicyForward(model, _valueHead, options.Sampling.Temperature, options.EntropyCoefficient > 0);
@@ -414,7 +416,7 @@ public sealed partial class PolicyTrainer : IDisposable
         var prompts = repeated.Select(_template.EncodePrompt).ToArray();
         int endOfText = _template.Tokenizer.EndOfTextId;
         _adapter.Training = false;
-        var generated = _model.Generate(prompts, endOfText, _options.Sampling, _random.NextSeed(), cancellationToken);
+        var generated = _model.Generate(prompts, endOfText, _sampling, _random.NextSeed(), cancellationToken);
 
         var pairs = new PromptResponse[repeated.Length];
         var responses = new IReadOnlyList<int>[repeated.Length];

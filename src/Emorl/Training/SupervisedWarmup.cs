@@ -45,7 +45,7 @@ public sealed partial class SupervisedWarmup
     /// <param name="cancellationToken">Checked between steps.</param>
     /// <returns>Losses, time and validation perplexity.</returns>
     public WarmupResult Train(
-        Gpt2Model model,
+        AdaptableLanguageModel model,
         PromptTemplate template,
         IReadOnlyList<(string Statement, string Response)> train,
         IReadOnlyList<(string Statement, string Response)> validation,
@@ -110,7 +110,7 @@ public sealed partial class SupervisedWarmup
     /// <param name="template">Encodes statements and responses.</param>
     /// <param name="pairs">The (statement, response) pairs.</param>
     /// <returns>Mean loss per response token, in nats.</returns>
-    public static double ResponseLoss(Gpt2Model model, PromptTemplate template, IReadOnlyList<(string Statement, string Response)> pairs)
+    public static double ResponseLoss(AdaptableLanguageModel model, PromptTemplate template, IReadOnlyList<(string Statement, string Response)> pairs)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(template);
@@ -123,9 +123,9 @@ public sealed partial class SupervisedWarmup
             using var noGrad = no_grad();
             var (tokens, mask, positions, promptWidth) = PromptBatch.CreateWithResponses(
                 chunk.Select(c => c.Prompt).ToArray(), chunk.Select(c => c.Response).ToArray(), template.Tokenizer.EndOfTextId);
-            var hidden = model.ForwardHidden(tokens, positions, mask, null, null);
-            var logits = model.LanguageModelHead(hidden[.., (promptWidth - 1)..(int)(tokens.shape[1] - 1)]);
-            var logProbabilities = PolicyGradientMath.TokenLogProbabilities(logits, tokens[.., promptWidth..]);
+            var responses = tokens[.., promptWidth..];                                              // [B, T]
+            var hidden = model.ContinuationHidden(tokens[.., ..promptWidth], mask[.., ..promptWidth], responses, (LoraAdapter?)null);
+            var logProbabilities = PolicyGradientMath.TokenLogProbabilities(model.LanguageModelHead(hidden), responses);
             var responseMask = mask[.., promptWidth..];
             total -= (logProbabilities * responseMask.to(float32)).sum().item<float>();
             count += responseMask.sum().item<long>();
@@ -142,23 +142,14 @@ public sealed partial class SupervisedWarmup
     }
 
     private double TrainStep(
-        Gpt2Model model, optim.Optimizer optimizer, List<(IReadOnlyList<int> Prompt, IReadOnlyList<int> Response)> batch, int pad, int step)
+        AdaptableLanguageModel model, optim.Optimizer optimizer, List<(IReadOnlyList<int> Prompt, IReadOnlyList<int> Response)> batch, int pad, int step)
     {
         using var scope = NewDisposeScope();
         var (tokens, mask, positions, promptWidth) = PromptBatch.CreateWithResponses(
             batch.Select(b => b.Prompt).ToArray(), batch.Select(b => b.Response).ToArray(), pad);
-        var hidden = model.ForwardHidden(tokens, positions, mask, null, null);                    // [B, L, H]
-        var logits = model.LanguageModelHead(hidden[.., ..^1]);                                    // [B, L-1, V]
-        var targets = tokens[.., 1..];                                                             // [B, L-1]
-        // A position counts when both it and the token it predicts are real text.
-        var lossMask = mask[.., ..^1].logical_and(mask[.., 1..]);
-        if (_options.ResponseOnlyLoss)
-        {
-            var isResponse = arange(tokens.shape[1] - 1).ge(promptWidth - 1).unsqueeze(0);
-            lossMask = lossMask.logical_and(isResponse);
-        }
-
-        var loss = -PolicyGradientMath.MaskedMean(PolicyGradientMath.TokenLogProbabilities(logits, targets), lossMask);
+        var (logProbabilities, lossMask) = model.WarmupTerms(
+            tokens[.., ..promptWidth], mask[.., ..promptWidth], tokens[.., promptWidth..], mask[.., promptWidth..], _options.ResponseOnlyLoss);
+        var loss = -PolicyGradientMath.MaskedMean(logProbabilities, lossMask);
         optimizer.zero_grad();
         loss.backward();
         double gradientNorm = nn.utils.clip_grad_norm_(model.parameters(), _options.MaxGradientNorm);

@@ -52,13 +52,15 @@ public sealed class DecodingMemoryTests
 
         public int ContextLength => _inner.ContextLength;
 
-        public void Begin(bool useCache) => _inner.Begin(useCache);
+        public Tensor Begin(Tensor promptTokens, Tensor promptMask, bool useCache) =>
+            BlockEndOfText(_inner.Begin(promptTokens, promptMask, useCache));
 
-        public Tensor NextTokenLogits(Tensor tokens, Tensor positions, Tensor keyMask)
+        public Tensor Next(Tensor nextTokens) => BlockEndOfText(_inner.Next(nextTokens));
+
+        private Tensor BlockEndOfText(Tensor logits)
         {
             LiveCounts.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount);
-            var logits = _inner.NextTokenLogits(tokens, positions, keyMask);              // [B, V]
-            using var endOfText = logits.select(1, TinyModels.EndOfText);
+            using var endOfText = logits.select(1, TinyModels.EndOfText);                 // logits: [B, V]
             endOfText.fill_(float.NegativeInfinity);
             return logits;
         }

@@ -90,8 +90,8 @@ public sealed class HiddenStateAggregatorTests
 
         var error = Assert.Throws<ArgumentException>(() => new HiddenStateAggregator(models));
 
-        Assert.Contains("'empathy': vocabulary 61, hidden size 32", error.Message, StringComparison.Ordinal);
-        Assert.Contains("'fluency': vocabulary 50, hidden size 16", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'empathy': gpt2 with vocabulary 61, hidden size 32", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'fluency': gpt2 with vocabulary 50, hidden size 16", error.Message, StringComparison.Ordinal);
         Assert.Contains("trained on different base models", error.Message, StringComparison.Ordinal);
     }
 
@@ -198,7 +198,8 @@ public sealed class HiddenStateAggregatorTests
             Tensor? sum = null;
             for (int k = 0; k < models.Length; k++)
             {
-                var hidden = models[k].ForwardHidden(tokens, positions, mask, null)[0, -1];
+                var model = (LoraObjectiveModel)models[k];
+                var hidden = ((Gpt2Model)model.SharedBase).ForwardHidden(tokens, positions, mask, null, model.Adapter)[0, -1];
                 var logits = models[k].SharedBase.LanguageModelHead(hidden) * weights[k];
                 sum = sum is null ? logits : sum + logits;
             }

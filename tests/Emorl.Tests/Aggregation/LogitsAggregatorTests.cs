@@ -57,7 +57,8 @@ public sealed class LogitsAggregatorTests
             Tensor? mixture = null;
             for (int k = 0; k < models.Length; k++)
             {
-                var hidden = models[k].ForwardHidden(tokens, positions, mask, null)[0, -1];
+                var model = (LoraObjectiveModel)models[k];
+                var hidden = ((Gpt2Model)model.SharedBase).ForwardHidden(tokens, positions, mask, null, model.Adapter)[0, -1];
                 var probabilities = models[k].SharedBase.LanguageModelHead(hidden).softmax(-1) * weights[k];
                 mixture = mixture is null ? probabilities : mixture + probabilities;
             }

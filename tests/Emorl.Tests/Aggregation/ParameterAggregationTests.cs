@@ -39,7 +39,7 @@ public sealed class ParameterAggregationTests
         using var adapter = TinyModels.PerturbedAdapter(model, 3);
         using var other = TinyModels.PerturbedAdapter(model, 4);
         using var aggregation = new ParameterAggregation(model, [adapter, other]);
-        using var merged = aggregation.Merge([1.0, 0.0]);
+        using var merged = (Gpt2Model)aggregation.Merge([1.0, 0.0]);
         var (tokens, mask, positions) = PromptBatch.Create(TinyModels.Prompts(), TinyModels.EndOfText);
 
         using var adapted = model.ForwardHidden(tokens, positions, mask, null, adapter);

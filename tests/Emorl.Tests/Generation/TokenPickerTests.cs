@@ -51,4 +51,33 @@ public sealed class TokenPickerTests
         Assert.Throws<NotFiniteNumberException>(() =>
             objective.Generate(TinyModels.Prompts(), TinyModels.EndOfText, new GenerationOptions { MaxNewTokens = 3 }));
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void VocabularyLimitBlocksHigherIds(bool greedy)
+    {
+        // The highest logits sit on ids 6 and 7, which the limit of 6 forbids.
+        using var logits = tensor(new float[] { 0, 1, 2, 1, 0, 1, 9, 8 }).repeat(64, 1);       // [B, V]
+        var options = new GenerationOptions { Greedy = greedy, TopK = 0, VocabularyLimit = 6 };
+
+        using var picked = TokenPicker.Pick(logits, options, new TorchSharp.torch.Generator(3));
+        long[] ids = picked.data<long>().ToArray();
+
+        Assert.All(ids, id => Assert.True(id < 6, $"picked id {id} at or above the limit of 6"));
+        if (greedy)
+        {
+            Assert.All(ids, id => Assert.Equal(2, id));
+        }
+    }
+
+    [Fact]
+    public void VocabularyLimitBelowOneIsRejected()
+    {
+        var options = new GenerationOptions { VocabularyLimit = 0 };
+
+        var error = Assert.Throws<ArgumentException>(options.Validate);
+
+        Assert.Contains("VocabularyLimit is 0", error.Message, StringComparison.Ordinal);
+    }
 }

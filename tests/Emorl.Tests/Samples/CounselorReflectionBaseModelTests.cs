@@ -5,11 +5,13 @@ using System.Text.Json;
 using CounselorReflection;
 using Emorl.Checkpoints;
 using Emorl.Tests.Checkpoints;
+using Emorl.Tests.Models.T5;
+using Emorl.Tests.Tokenization;
 using static Emorl.Tests.Checkpoints.HuggingFaceFixtures;
 
 namespace Emorl.Tests.Samples;
 
-/// <summary>Runs the counselor sample on a tiny GPT-2 checkpoint directory written by the test.</summary>
+/// <summary>Runs the counselor sample on tiny GPT-2 and T5 checkpoint directories written by the test.</summary>
 [Collection("Torch")]
 public sealed class CounselorReflectionBaseModelTests : IDisposable
 {
@@ -35,6 +37,33 @@ public sealed class CounselorReflectionBaseModelTests : IDisposable
         Assert.False(File.Exists(Path.Combine(output, "base", "vocabulary.json")));
         var adapterKeys = SafetensorsFile.ReadMetadata(Path.Combine(output, "adapters", "fluency", Gpt2Checkpoint.AdapterFileName));
         Assert.Equal("pt", adapterKeys["format"]);
+        var replies = new StringWriter();
+        int exitCode = GenerateCommand.Run(GenerateOptions.Parse(["--from", output, "the cat sat"]), new StringReader(""), replies, default);
+        Assert.Equal(0, exitCode);
+        Assert.Single(replies.ToString().Split('\n'), line => line.StartsWith("Counselor: ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void TinyRunOnT5CheckpointTrainsAggregatesAndGenerates()
+    {
+        string checkpoint = Path.Combine(_root, "t5-tiny");
+        string output = Path.Combine(_root, "run-t5");
+        TinyT5.WriteHuggingFaceDirectory(checkpoint, TinyT5.Options());
+        File.WriteAllBytes(Path.Combine(checkpoint, "spiece.model"), SentencePieceModelFixture.T5Style());
+        var options = SampleOptions.Parse(
+            ["--preset", "tiny", "--base-model", checkpoint, "--out", output, "--seed", "3", "--rl-steps", "1", "--search-levels", "1"]);
+
+        var report = new CounselorRun(options, default).Run();
+        ReportWriter.Write(report, output);
+
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "report.json")));
+        Assert.Equal("t5", json.RootElement.GetProperty("architecture").GetString());
+        Assert.Equal(1, json.RootElement.GetProperty("training").GetProperty("fluency").GetProperty("steps").GetInt32());
+        Assert.True(json.RootElement.GetProperty("search").GetProperty("evaluations").GetInt32() > 0);
+        Assert.True(File.Exists(Path.Combine(output, "base", "spiece.model")));
+        Assert.Equal("t5", ModelCheckpoint.ReadArchitecture(Path.Combine(output, "base")));
+        using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "adapters", "empathy", "adapter_config.json")));
+        Assert.Equal("SEQ_2_SEQ_LM", config.RootElement.GetProperty("task_type").GetString());
         var replies = new StringWriter();
         int exitCode = GenerateCommand.Run(GenerateOptions.Parse(["--from", output, "the cat sat"]), new StringReader(""), replies, default);
         Assert.Equal(0, exitCode);

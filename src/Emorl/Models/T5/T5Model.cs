@@ -26,7 +26,7 @@ namespace Emorl.Models.T5;
 /// padded positions, under the causal mask. Forward calls are not thread-safe.
 /// </para>
 /// </remarks>
-public sealed class T5Model : nn.Module
+public sealed class T5Model : AdaptableLanguageModel
 {
     private readonly Embedding _shared;
     private readonly T5Stack _encoder;
@@ -69,8 +69,20 @@ public sealed class T5Model : nn.Module
     /// <summary>Gets the model's shape.</summary>
     public T5Options Options { get; }
 
-    /// <summary>Gets the device that stores the model's weights.</summary>
-    public Device Device => _shared.weight!.device;
+    /// <inheritdoc />
+    public override string Architecture => "t5";
+
+    /// <inheritdoc />
+    public override Device Device => _shared.weight!.device;
+
+    /// <inheritdoc />
+    public override int VocabularySize => Options.VocabularySize;
+
+    /// <inheritdoc />
+    public override int HiddenSize => Options.ModelSize;
+
+    /// <summary>Gets <see cref="int.MaxValue"/>: T5's relative position buckets put no fixed limit on lengths.</summary>
+    public override int ContextLength => int.MaxValue;
 
     /// <summary>Gets the shared token embedding, [V, H], which is also the LM head's weight when tied.</summary>
     public Tensor SharedEmbedding => _shared.weight!;
@@ -158,7 +170,7 @@ public sealed class T5Model : nn.Module
     /// <summary>Applies the LM head: the shared embedding after scaling by d_model^-0.5 when tied, lm_head otherwise.</summary>
     /// <param name="hidden">Decoder hidden states, [.., H], as <see cref="DecodeHidden(Tensor, Tensor, Tensor, T5DecoderCache?, LoraAdapter?)"/> returns them.</param>
     /// <returns>Logits, [.., V]; the caller owns it.</returns>
-    public Tensor LanguageModelHead(Tensor hidden)
+    public override Tensor LanguageModelHead(Tensor hidden)
     {
         ArgumentNullException.ThrowIfNull(hidden);
         if (_languageModelHead is not null)
@@ -189,17 +201,43 @@ public sealed class T5Model : nn.Module
     /// One entry per q, k, v, o, wi (wi_0 and wi_1 when gated) and wo, encoder layers first, paths as
     /// Hugging Face names the modules, such as <c>decoder.block.0.layer.1.EncDecAttention.q</c>.
     /// </returns>
-    public IEnumerable<(string Path, int InFeatures, int OutFeatures)> AdaptableProjections() =>
+    public override IEnumerable<(string Path, int InFeatures, int OutFeatures)> AdaptableProjections() =>
         _encoder.Projections.Concat(_decoder.Projections).Select(p => (p.Path, p.InFeatures, p.OutFeatures));
 
-    /// <summary>Marks every base parameter as frozen or trainable.</summary>
-    /// <param name="frozen">True to stop gradients to the base weights.</param>
-    public void SetFrozen(bool frozen)
+    /// <inheritdoc />
+    internal override IEnumerable<(string Path, Tensor Weight, bool InputMajor)> ProjectionWeights() =>
+        _encoder.Projections.Concat(_decoder.Projections).Select(p => (p.Path, p.Weight, false));
+
+    /// <inheritdoc />
+    internal override IHiddenStateDecoder StartDecoding(IProjectionUpdate? update, bool useCache) =>
+        new T5HiddenStateDecoder(this, update, useCache);
+
+    /// <summary>
+    /// Encodes the prompts once and decodes the continuation shifted right behind
+    /// <see cref="T5Options.DecoderStartTokenId"/>, so decoder position t predicts continuation token t.
+    /// </summary>
+    internal override Tensor ContinuationHidden(Tensor promptTokens, Tensor promptMask, Tensor continuation, IProjectionUpdate? update)
     {
-        foreach (var parameter in parameters())
-        {
-            parameter.requires_grad = !frozen;
-        }
+        ValidateContinuation(promptTokens, promptMask, continuation);
+        using var scope = NewDisposeScope();
+        var mask = promptMask.to(ScalarType.Bool);
+        var encoded = Encode(promptTokens, mask, update);                                       // [B, S, H]
+        var start = full([continuation.shape[0], 1], (long)Options.DecoderStartTokenId, dtype: int64, device: continuation.device);
+        var decoderTokens = cat([start, continuation[.., ..^1]], 1);                             // [B, T]
+        return DecodeHidden(decoderTokens, encoded, mask, null, update).MoveToOuterDisposeScope();   // [B, T, H]
+    }
+
+    /// <inheritdoc />
+    internal override string Describe() => string.Create(
+        System.Globalization.CultureInfo.InvariantCulture,
+        $"t5 with vocabulary {Options.VocabularySize}, model size {Options.ModelSize}, {Options.EncoderLayerCount} encoder and "
+        + $"{Options.DecoderLayerCount} decoder layers, {Options.HeadCount} heads");
+
+    /// <inheritdoc />
+    internal override AdaptableLanguageModel CreateSameShape()
+    {
+        var model = new T5Model(Options, seed: 0);
+        return Device.type == DeviceType.CPU ? model : model.to(Device);
     }
 
     /// <summary>Turns a [B, S] bool mask into an additive [B, 1, 1, S] mask: 0 to attend, float32's minimum to block.</summary>
