@@ -18,7 +18,7 @@ namespace Emorl.Models;
 /// linear and bias-free, so hidden-state aggregation holds for both: H(Σ w_k h_k) = Σ w_k H(h_k).
 /// </para>
 /// <para>
-/// A decoder-only model reads the prompt and the response as one sequence; an encoder-decoder
+/// A decoder-only model reads the prompt and the response as one sequence. An encoder-decoder
 /// model encodes the prompt once and decodes the response from its start token. Callers do not
 /// need to know which: <see cref="StartDecoding(LoraAdapter?, bool)"/> and
 /// <see cref="ContinuationHidden(Tensor, Tensor, Tensor, LoraAdapter?)"/> hide the difference.

@@ -33,7 +33,7 @@ public sealed class GenerationOptions
     /// Gets or sets how many token ids may be picked: ids at or above it are never generated. Null
     /// (default) allows every id the model scores. Set it to the tokenizer's VocabularySize when the
     /// model scores more ids than the tokenizer can decode. For example, Hugging Face T5 checkpoints
-    /// score 32,128 ids, but their spiece.model holds 32,000 pieces. PolicyTrainer and
+    /// score 32,128 ids, but their spiece.model contains 32,000 pieces. PolicyTrainer and
     /// ObjectiveEnsemble set it from their PromptTemplate.
     /// </summary>
     public int? VocabularyLimit { get; set; }
