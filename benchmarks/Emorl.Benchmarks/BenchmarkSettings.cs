@@ -18,7 +18,6 @@ public static class BenchmarkSettings
     /// <summary>The environment variable that keeps only the target case, K = 3 and B = 8.</summary>
     public const string TargetsVariable = "EMORL_BENCHMARK_TARGETS";
 
-    /// <summary>Gets whether the small parameter set is selected.</summary>
     /// <summary>The environment variable that picks the base model's shape: small (default) or gpt2-small.</summary>
     public const string ModelVariable = "EMORL_BENCHMARK_MODEL";
 
@@ -31,6 +30,7 @@ public static class BenchmarkSettings
     /// <summary>GPT-2 small's shape: 12 layers, 768 wide, 12 heads, 50,257 tokens.</summary>
     public const string Gpt2SmallModel = "gpt2-small";
 
+    /// <summary>Gets whether the small parameter set is selected.</summary>
     public static bool Smoke => Environment.GetEnvironmentVariable(SmokeVariable) == "1";
 
     /// <summary>Gets whether only the target case is selected.</summary>
@@ -42,7 +42,6 @@ public static class BenchmarkSettings
     /// <summary>Gets the B values: prompts decoded together.</summary>
     public static IEnumerable<int> BatchSizes => Smoke ? [2] : TargetsOnly ? [8] : [1, 8, 32];
 
-    /// <summary>Gets the devices: the CPU always, CUDA when TorchSharp finds a GPU.</summary>
     /// <summary>Gets the model shape from <see cref="ModelVariable"/>; smoke runs always use the small one.</summary>
     /// <exception cref="ArgumentException">The variable names an unknown shape.</exception>
     public static IEnumerable<string> ModelSizes
@@ -82,6 +81,7 @@ public static class BenchmarkSettings
         }
     }
 
+    /// <summary>Gets the devices: the CPU always, CUDA when TorchSharp finds a GPU.</summary>
     public static IEnumerable<string> Devices => cuda.is_available() && !Smoke ? ["cpu", "cuda"] : ["cpu"];
 
     /// <summary>Gets the new tokens of a full generation.</summary>
