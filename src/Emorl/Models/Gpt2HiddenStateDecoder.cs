@@ -26,8 +26,7 @@ internal sealed class Gpt2HiddenStateDecoder : IHiddenStateDecoder
 
     public Tensor Prefill(Tensor promptTokens, Tensor promptMask)
     {
-        ArgumentNullException.ThrowIfNull(promptTokens);
-        ArgumentNullException.ThrowIfNull(promptMask);
+        _model.ValidatePrompt(promptTokens, promptMask);
         if (_keyMask is not null)
         {
             throw new InvalidOperationException("The decoder has already read its prompts; start a new decoder for other prompts.");
@@ -55,6 +54,8 @@ internal sealed class Gpt2HiddenStateDecoder : IHiddenStateDecoder
         {
             throw new InvalidOperationException("Call Prefill with the prompts before Advance.");
         }
+
+        _model.ValidateNextTokens(nextTokens, _keyMask.shape[0]);
 
         using var scope = NewDisposeScope();
         var newMask = ones([nextTokens.shape[0], 1], ScalarType.Bool, device: nextTokens.device);

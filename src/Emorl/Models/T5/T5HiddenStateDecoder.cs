@@ -25,8 +25,7 @@ internal sealed class T5HiddenStateDecoder : IHiddenStateDecoder
 
     public Tensor Prefill(Tensor promptTokens, Tensor promptMask)
     {
-        ArgumentNullException.ThrowIfNull(promptTokens);
-        ArgumentNullException.ThrowIfNull(promptMask);
+        _model.ValidatePrompt(promptTokens, promptMask);
         if (_encoderStates is not null)
         {
             throw new InvalidOperationException("The decoder has already read its prompts; start a new decoder for other prompts.");
@@ -53,6 +52,8 @@ internal sealed class T5HiddenStateDecoder : IHiddenStateDecoder
         {
             throw new InvalidOperationException("Call Prefill with the prompts before Advance.");
         }
+
+        _model.ValidateNextTokens(nextTokens, _encoderMask.shape[0]);
 
         using var scope = NewDisposeScope();
         Tensor hidden;
