@@ -1,4 +1,5 @@
 using System.IO;
+using Emorl.Checkpoints;
 using Emorl.Tokenization;
 
 namespace CounselorReflection;
@@ -19,8 +20,12 @@ internal static class BaseModelFiles
     /// Loads the folder's tokenizer: this sample's compact vocabulary, a T5 SentencePiece model, or
     /// GPT-2's vocab.json and merges.txt (or tokenizer.json), in that order.
     /// </summary>
+    /// <exception cref="FileNotFoundException">The folder contains none of the tokenizer layouts.</exception>
+    /// <exception cref="InvalidDataException">config.json names no architecture this library runs.</exception>
     public static ITextTokenizer LoadTokenizer(string directory)
     {
+        // config.json is read first, so a bad model_type is reported before any tokenizer error.
+        string architecture = ModelCheckpoint.ReadArchitecture(directory);
         string compact = Path.Combine(directory, CompactVocabularyFileName);
         if (File.Exists(compact))
         {
@@ -28,9 +33,21 @@ internal static class BaseModelFiles
         }
 
         string sentencePiece = Path.Combine(directory, SentencePieceFileName);
-        return File.Exists(sentencePiece)
-            ? SentencePieceUnigramTokenizer.Load(sentencePiece)
-            : Gpt2BpeTokenizer.Load(directory);
+        if (File.Exists(sentencePiece))
+        {
+            return SentencePieceUnigramTokenizer.Load(sentencePiece);
+        }
+
+        if (architecture == "t5")
+        {
+            throw new FileNotFoundException(
+                $"'{directory}' holds a T5 model (model_type \"t5\") but no tokenizer: it needs {SentencePieceFileName}, or the "
+                + $"{CompactVocabularyFileName} of a base/ folder this sample saved. Copy the checkpoint's {SentencePieceFileName} "
+                + "into the folder (tokenizer.save_pretrained(directory) writes it).",
+                sentencePiece);
+        }
+
+        return Gpt2BpeTokenizer.Load(directory);
     }
 
     /// <summary>Writes the tokenizer loaded from <paramref name="source"/> into <paramref name="target"/>.</summary>

@@ -82,6 +82,32 @@ public sealed class CounselorReflectionBaseModelTests : IDisposable
     }
 
     [Fact]
+    public void T5CheckpointWithoutSentencePieceNamesIt()
+    {
+        string checkpoint = Path.Combine(_root, "t5-no-tokenizer");
+        TinyT5.WriteHuggingFaceDirectory(checkpoint, TinyT5.Options());
+
+        var error = Assert.Throws<FileNotFoundException>(() => BaseModelFiles.LoadTokenizer(checkpoint));
+
+        Assert.Contains("T5 model", error.Message, StringComparison.Ordinal);
+        Assert.Contains("spiece.model", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("vocab.json", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TokenizerReportsInvalidModelTypeFirst()
+    {
+        string checkpoint = Path.Combine(_root, "mt5");
+        TinyT5.WriteHuggingFaceDirectory(checkpoint, TinyT5.Options());
+        string config = Path.Combine(checkpoint, "config.json");
+        File.WriteAllText(config, File.ReadAllText(config).Replace("\"t5\"", "\"mt5\"", StringComparison.Ordinal));
+
+        var error = Assert.Throws<InvalidDataException>(() => BaseModelFiles.LoadTokenizer(checkpoint));
+
+        Assert.Contains("\"mt5\"", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void BaseModelWarmupRunsOnlyWhenAsked()
     {
         string checkpoint = Path.Combine(_root, "gpt2-tiny");
