@@ -67,6 +67,9 @@ internal sealed class SampleOptions
     /// <summary>Gets or sets the architecture of a base model trained from scratch: gpt2 (default) or t5.</summary>
     public string Architecture { get; set; } = "gpt2";
 
+    // Set by --architecture, even for its default gpt2, which --base-model's config.json would contradict.
+    private bool _architectureGiven;
+
     public static string Usage => """
         Usage: dotnet run --project samples/CounselorReflection -c Release -- [options]
                dotnet run --project samples/CounselorReflection -c Release -- generate [options] [STATEMENT ...]
@@ -165,7 +168,10 @@ internal sealed class SampleOptions
                 case "--baseline-steps": options.BaselineSteps = ParseInt(name, value, 1); break;
                 case "--algorithm": options.Algorithm = ParseAlgorithm(value); break;
                 case "--validation-interval": options.ValidationInterval = ParseInt(name, value, 1); break;
-                case "--architecture": options.Architecture = ParseArchitecture(value); break;
+                case "--architecture":
+                    options.Architecture = ParseArchitecture(value);
+                    options._architectureGiven = true;
+                    break;
                 default: throw new ArgumentException($"Unknown option {name}. Run with --help for the list.");
             }
         }
@@ -176,7 +182,7 @@ internal sealed class SampleOptions
 
     private void ApplyPreset()
     {
-        if (BaseModelDirectory is not null && (Layers > 0 || Hidden > 0 || Heads > 0 || Architecture != "gpt2"))
+        if (BaseModelDirectory is not null && (Layers > 0 || Hidden > 0 || Heads > 0 || _architectureGiven))
         {
             throw new ArgumentException(
                 "--architecture, --layers, --hidden and --heads describe a model trained from scratch; with --base-model the " +

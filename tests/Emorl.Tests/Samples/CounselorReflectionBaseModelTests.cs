@@ -81,6 +81,21 @@ public sealed class CounselorReflectionBaseModelTests : IDisposable
         Assert.Contains("--base-model", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("gpt2")]
+    [InlineData("t5")]
+    public void BaseModelWithArchitectureIsRejected(string architecture)
+    {
+        string checkpoint = Path.Combine(_root, "gpt2-tiny");
+        WriteTinyCheckpoint(checkpoint);
+
+        var error = Assert.Throws<ArgumentException>(
+            () => SampleOptions.Parse(["--base-model", checkpoint, "--architecture", architecture]));
+
+        Assert.Contains("--architecture", error.Message, StringComparison.Ordinal);
+        Assert.Contains("config.json sets them", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void T5CheckpointWithoutSentencePieceNamesIt()
     {
