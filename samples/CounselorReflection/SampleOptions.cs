@@ -272,15 +272,32 @@ internal sealed class SampleOptions
 
         if (BaseModelDirectory is not null && !File.Exists(Path.Combine(BaseModelDirectory, "config.json")))
         {
-            throw new ArgumentException(Directory.Exists(BaseModelDirectory)
-                ? $"--base-model '{BaseModelDirectory}' holds no config.json; pass a Hugging Face GPT-2 or T5 checkpoint directory."
-                : $"--base-model folder '{BaseModelDirectory}' was not found; pass a Hugging Face GPT-2 or T5 checkpoint directory.");
+            throw new ArgumentException(DescribeMissingBaseModel(BaseModelDirectory));
         }
 
         if (File.Exists(OutputDirectory))
         {
             throw new ArgumentException($"--out '{OutputDirectory}' is an existing file; pass a folder path for the run's output.");
         }
+    }
+
+    private static string DescribeMissingBaseModel(string path)
+    {
+        if (File.Exists(path))
+        {
+            return $"--base-model '{path}' is a file; pass the checkpoint folder that holds config.json and the weights"
+                + $" ('{Path.GetDirectoryName(Path.GetFullPath(path))}' if the file is one of them).";
+        }
+
+        if (File.Exists(Path.Combine(path, "adapter_config.json")))
+        {
+            return $"--base-model '{path}' holds a LoRA adapter (adapter_config.json), not a base model; pass the folder of the"
+                + " model it was trained on, such as a run's base/ folder.";
+        }
+
+        return Directory.Exists(path)
+            ? $"--base-model '{path}' holds no config.json; pass a Hugging Face GPT-2 or T5 checkpoint directory."
+            : $"--base-model folder '{path}' was not found; pass a Hugging Face GPT-2 or T5 checkpoint directory.";
     }
 
     private static readonly PresetSizes TinySizes = new(1, 48, 2, 40, 4, 4, 12, 2, 2);

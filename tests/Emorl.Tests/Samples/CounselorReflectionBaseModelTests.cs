@@ -97,6 +97,31 @@ public sealed class CounselorReflectionBaseModelTests : IDisposable
     }
 
     [Fact]
+    public void BaseModelFileIsExplained()
+    {
+        string checkpoint = Path.Combine(_root, "gpt2-tiny");
+        WriteTinyCheckpoint(checkpoint);
+        string config = Path.Combine(checkpoint, "config.json");
+
+        var error = Assert.Throws<ArgumentException>(() => SampleOptions.Parse(["--base-model", config]));
+
+        Assert.Contains("is a file", error.Message, StringComparison.Ordinal);
+        Assert.Contains(Path.GetFullPath(checkpoint), error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BaseModelAdapterFolderIsExplained()
+    {
+        string adapter = Path.Combine(_root, "adapter");
+        Directory.CreateDirectory(adapter);
+        File.WriteAllText(Path.Combine(adapter, "adapter_config.json"), "{}");
+
+        var error = Assert.Throws<ArgumentException>(() => SampleOptions.Parse(["--base-model", adapter]));
+
+        Assert.Contains("LoRA adapter", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void T5CheckpointWithoutSentencePieceNamesIt()
     {
         string checkpoint = Path.Combine(_root, "t5-no-tokenizer");
