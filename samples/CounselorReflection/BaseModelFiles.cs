@@ -1,3 +1,4 @@
+using System;
 using System.IO;
 using Emorl.Checkpoints;
 using Emorl.Tokenization;
@@ -51,8 +52,14 @@ internal static class BaseModelFiles
     }
 
     /// <summary>Writes the tokenizer loaded from <paramref name="source"/> into <paramref name="target"/>.</summary>
+    /// <remarks>Does nothing when both are the same folder, because the source already holds the tokenizer.</remarks>
     public static void CopyTokenizer(ITextTokenizer tokenizer, string source, string target)
     {
+        if (SameFolder(source, target))
+        {
+            return;
+        }
+
         Directory.CreateDirectory(target);
         switch (tokenizer)
         {
@@ -67,4 +74,10 @@ internal static class BaseModelFiles
                 break;
         }
     }
+
+    private static bool SameFolder(string first, string second) =>
+        string.Equals(
+            Path.TrimEndingDirectorySeparator(Path.GetFullPath(first)),
+            Path.TrimEndingDirectorySeparator(Path.GetFullPath(second)),
+            StringComparison.Ordinal);
 }

@@ -7,6 +7,7 @@ using Emorl.Checkpoints;
 using Emorl.Tests.Checkpoints;
 using Emorl.Tests.Models.T5;
 using Emorl.Tests.Tokenization;
+using Emorl.Tokenization;
 using static Emorl.Tests.Checkpoints.HuggingFaceFixtures;
 
 namespace Emorl.Tests.Samples;
@@ -145,6 +146,22 @@ public sealed class CounselorReflectionBaseModelTests : IDisposable
         var error = Assert.Throws<InvalidDataException>(() => BaseModelFiles.LoadTokenizer(checkpoint));
 
         Assert.Contains("\"mt5\"", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CopyingTokenizerOntoItsFolderKeepsFiles()
+    {
+        string checkpoint = Path.Combine(_root, "t5-tiny");
+        TinyT5.WriteHuggingFaceDirectory(checkpoint, TinyT5.Options());
+        File.WriteAllBytes(Path.Combine(checkpoint, BaseModelFiles.SentencePieceFileName), SentencePieceModelFixture.T5Style());
+        string vocabulary = Path.Combine(checkpoint, "vocab.json");
+        File.WriteAllText(vocabulary, "{}");
+
+        var tokenizer = BaseModelFiles.LoadTokenizer(checkpoint);
+        BaseModelFiles.CopyTokenizer(tokenizer, checkpoint, checkpoint);
+
+        Assert.True(File.Exists(vocabulary), "copying onto the source folder deleted one of the user's files");
+        Assert.IsType<SentencePieceUnigramTokenizer>(BaseModelFiles.LoadTokenizer(checkpoint));
     }
 
     [Fact]
