@@ -51,7 +51,11 @@ internal static class BaseModelFiles
         return Gpt2BpeTokenizer.Load(directory);
     }
 
-    /// <summary>Writes the tokenizer loaded from <paramref name="source"/> into <paramref name="target"/>.</summary>
+    /// <summary>
+    /// Writes the tokenizer loaded from <paramref name="source"/> into <paramref name="target"/> and
+    /// deletes the target's files of the other layouts, which an earlier run in the same output
+    /// folder may have left and <see cref="LoadTokenizer"/> would otherwise read first.
+    /// </summary>
     /// <remarks>Does nothing when both are the same folder, because the source already holds the tokenizer.</remarks>
     public static void CopyTokenizer(ITextTokenizer tokenizer, string source, string target)
     {
@@ -64,12 +68,17 @@ internal static class BaseModelFiles
         switch (tokenizer)
         {
             case CompactVocabularyTokenizer compact:
+                DeleteFiles(target, SentencePieceFileName, "vocab.json", "merges.txt", "tokenizer.json");
                 compact.Save(Path.Combine(target, CompactVocabularyFileName));
                 break;
             case SentencePieceUnigramTokenizer:
+                DeleteFiles(target, CompactVocabularyFileName, CompactVocabularyFileName + CheckpointManifest.FileManifestSuffix,
+                    "vocab.json", "merges.txt", "tokenizer.json");
                 File.Copy(Path.Combine(source, SentencePieceFileName), Path.Combine(target, SentencePieceFileName), overwrite: true);
                 break;
             case Gpt2BpeTokenizer gpt2:
+                DeleteFiles(target, CompactVocabularyFileName, CompactVocabularyFileName + CheckpointManifest.FileManifestSuffix,
+                    SentencePieceFileName, "tokenizer.json");
                 gpt2.Save(target);
                 break;
         }
@@ -80,4 +89,12 @@ internal static class BaseModelFiles
             Path.TrimEndingDirectorySeparator(Path.GetFullPath(first)),
             Path.TrimEndingDirectorySeparator(Path.GetFullPath(second)),
             StringComparison.Ordinal);
+
+    private static void DeleteFiles(string directory, params string[] names)
+    {
+        foreach (string name in names)
+        {
+            File.Delete(Path.Combine(directory, name));
+        }
+    }
 }

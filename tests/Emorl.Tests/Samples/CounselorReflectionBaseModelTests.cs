@@ -149,6 +149,26 @@ public sealed class CounselorReflectionBaseModelTests : IDisposable
     }
 
     [Fact]
+    public void CopiedTokenizerReplacesStaleOnes()
+    {
+        string checkpoint = Path.Combine(_root, "t5-tiny");
+        string target = Path.Combine(_root, "earlier-run", "base");
+        TinyT5.WriteHuggingFaceDirectory(checkpoint, TinyT5.Options());
+        File.WriteAllBytes(Path.Combine(checkpoint, BaseModelFiles.SentencePieceFileName), SentencePieceModelFixture.T5Style());
+        // An earlier run in the same --out folder left the compact vocabulary of a model trained from scratch.
+        TinyT5.WriteHuggingFaceDirectory(target, TinyT5.Options());
+        string stale = Path.Combine(target, BaseModelFiles.CompactVocabularyFileName);
+        CompactVocabularyTokenizer.FromCorpus(new Gpt2Tokenizer(), ["the cat sat on the mat"]).Save(stale);
+
+        var tokenizer = BaseModelFiles.LoadTokenizer(checkpoint);
+        BaseModelFiles.CopyTokenizer(tokenizer, checkpoint, target);
+
+        Assert.False(File.Exists(stale), "the stale compact vocabulary is still there");
+        Assert.False(File.Exists(stale + CheckpointManifest.FileManifestSuffix), "the stale vocabulary's manifest is still there");
+        Assert.IsType<SentencePieceUnigramTokenizer>(BaseModelFiles.LoadTokenizer(target));
+    }
+
+    [Fact]
     public void CopyingTokenizerOntoItsFolderKeepsFiles()
     {
         string checkpoint = Path.Combine(_root, "t5-tiny");
