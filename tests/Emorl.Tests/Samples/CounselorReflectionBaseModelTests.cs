@@ -185,6 +185,42 @@ public sealed class CounselorReflectionBaseModelTests : IDisposable
     }
 
     [Fact]
+    public void CancelledRunKeepsEarlierVocabulary()
+    {
+        string output = Path.Combine(_root, "earlier-run");
+        string vocabulary = Path.Combine(output, "base", BaseModelFiles.CompactVocabularyFileName);
+        Directory.CreateDirectory(Path.GetDirectoryName(vocabulary)!);
+        File.WriteAllText(vocabulary, "earlier run");
+        var options = SampleOptions.Parse(["--preset", "tiny", "--architecture", "t5", "--out", output]);
+        using var cancelled = new System.Threading.CancellationTokenSource();
+        cancelled.Cancel();
+
+        Assert.ThrowsAny<OperationCanceledException>(() => new CounselorRun(options, cancelled.Token).Run());
+
+        Assert.Equal("earlier run", File.ReadAllText(vocabulary));
+    }
+
+    [Fact]
+    public void CancelledCheckpointRunKeepsEarlierTokenizer()
+    {
+        string checkpoint = Path.Combine(_root, "t5-tiny");
+        TinyT5.WriteHuggingFaceDirectory(checkpoint, TinyT5.Options());
+        File.WriteAllBytes(Path.Combine(checkpoint, BaseModelFiles.SentencePieceFileName), SentencePieceModelFixture.T5Style());
+        string output = Path.Combine(_root, "earlier-run");
+        string vocabulary = Path.Combine(output, "base", BaseModelFiles.CompactVocabularyFileName);
+        Directory.CreateDirectory(Path.GetDirectoryName(vocabulary)!);
+        File.WriteAllText(vocabulary, "earlier run");
+        var options = SampleOptions.Parse(["--preset", "tiny", "--base-model", checkpoint, "--warmup-steps", "2", "--out", output]);
+        using var cancelled = new System.Threading.CancellationTokenSource();
+        cancelled.Cancel();
+
+        Assert.ThrowsAny<OperationCanceledException>(() => new CounselorRun(options, cancelled.Token).Run());
+
+        Assert.Equal("earlier run", File.ReadAllText(vocabulary));
+        Assert.False(File.Exists(Path.Combine(output, "base", BaseModelFiles.SentencePieceFileName)), "the new tokenizer was written before the model");
+    }
+
+    [Fact]
     public void BaseModelWarmupRunsOnlyWhenAsked()
     {
         string checkpoint = Path.Combine(_root, "gpt2-tiny");
