@@ -72,6 +72,28 @@ public sealed class CounselorReflectionBaseModelTests : IDisposable
     }
 
     [Fact]
+    public void GenerateReportsOverflowingWeights()
+    {
+        string checkpoint = Path.Combine(_root, "t5-tiny");
+        string output = Path.Combine(_root, "run-t5");
+        TinyT5.WriteHuggingFaceDirectory(checkpoint, TinyT5.Options());
+        File.WriteAllBytes(Path.Combine(checkpoint, "spiece.model"), SentencePieceModelFixture.T5Style());
+        var options = SampleOptions.Parse(
+            ["--preset", "tiny", "--base-model", checkpoint, "--out", output, "--rl-steps", "1", "--search-levels", "1"]);
+        ReportWriter.Write(new CounselorRun(options, default).Run(), output);
+        var replies = new StringWriter();
+        var errors = new StringWriter();
+
+        // Each weight fits float32, but their weighted sum of hidden states overflows it.
+        int exitCode = GenerateCommand.RunCommandLine(
+            ["--from", output, "--weights", "3e38,3e38,3e38", "the cat sat"], new StringReader(""), replies, errors);
+
+        Assert.Equal(1, exitCode);
+        Assert.StartsWith("Failed: ", errors.ToString(), StringComparison.Ordinal);
+        Assert.Contains("divide every weight", errors.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void BaseModelWithModelSizesIsRejected()
     {
         string checkpoint = Path.Combine(_root, "gpt2-tiny");
