@@ -136,6 +136,21 @@ public sealed class DecoderInputTests
         Assert.Contains("S ≥ 1", emptyError.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("gpt2")]
+    [InlineData("t5")]
+    public void EmptyContinuationHasNoStates(string architecture)
+    {
+        using var model = CreateModel(architecture);
+        using var tokens = PromptTokens();
+        using var mask = ones([2, 3], ScalarType.Bool);
+        using var continuation = zeros([2, 0], int64);
+
+        using var hidden = model.ContinuationHidden(tokens, mask, continuation, null);
+
+        Assert.Equal(new long[] { 2, 0, model.HiddenSize }, hidden.shape);
+    }
+
     private static Tensor PromptTokens() => tensor(new long[] { 3, 4, 5, 6, 7, 8 }, [2, 3]);   // [B, S]
 
     private static AdaptableLanguageModel CreateModel(string architecture) =>
