@@ -17,6 +17,8 @@ internal sealed class Gpt2HiddenStateDecoder : IHiddenStateDecoder
     private Tensor? _tokens;           // [B, L] int64, kept only without a cache
     private Tensor? _positions;        // [B, L] int64, kept only without a cache
 
+    private bool _disposed;
+
     public Gpt2HiddenStateDecoder(Gpt2Model model, IProjectionUpdate? update, bool useCache)
     {
         _model = model;
@@ -26,6 +28,7 @@ internal sealed class Gpt2HiddenStateDecoder : IHiddenStateDecoder
 
     public Tensor Prefill(Tensor promptTokens, Tensor promptMask)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         _model.ValidatePrompt(promptTokens, promptMask);
         if (_keyMask is not null)
         {
@@ -49,6 +52,7 @@ internal sealed class Gpt2HiddenStateDecoder : IHiddenStateDecoder
 
     public Tensor Advance(Tensor nextTokens)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(nextTokens);
         if (_keyMask is null || _nextPositions is null)
         {
@@ -79,6 +83,7 @@ internal sealed class Gpt2HiddenStateDecoder : IHiddenStateDecoder
 
     public void Dispose()
     {
+        _disposed = true;
         _cache?.Dispose();
         _keyMask?.Dispose();
         _nextPositions?.Dispose();

@@ -21,6 +21,7 @@ public interface IHiddenStateDecoder : IDisposable
     /// <returns>[B, H] float32; the caller owns it.</returns>
     /// <exception cref="ArgumentException">The shapes disagree, or a token id is outside the model's vocabulary.</exception>
     /// <exception cref="InvalidOperationException">The decoder has already read its prompts.</exception>
+    /// <exception cref="ObjectDisposedException">The decoder was disposed.</exception>
     Tensor Prefill(Tensor promptTokens, Tensor promptMask);
 
     /// <summary>Reads one chosen token per row and returns the state that predicts the next one.</summary>
@@ -28,5 +29,6 @@ public interface IHiddenStateDecoder : IDisposable
     /// <returns>[B, H] float32; the caller owns it.</returns>
     /// <exception cref="ArgumentException">The tokens are not [B, 1], or a token id is outside the model's vocabulary.</exception>
     /// <exception cref="InvalidOperationException"><see cref="Prefill"/> has not run yet.</exception>
+    /// <exception cref="ObjectDisposedException">The decoder was disposed.</exception>
     Tensor Advance(Tensor nextTokens);
 }

@@ -151,6 +151,24 @@ public sealed class DecoderInputTests
         Assert.Equal(new long[] { 2, 0, model.HiddenSize }, hidden.shape);
     }
 
+    [Theory]
+    [MemberData(nameof(Architectures))]
+    public void DisposedDecoderSaysSo(string architecture, bool useCache)
+    {
+        using var model = CreateModel(architecture);
+        using var tokens = PromptTokens();
+        using var mask = ones([2, 3], ScalarType.Bool);
+        using var next = tensor(new long[] { 1, 2 }, [2, 1]);
+        var decoder = model.StartDecoding(null, useCache);
+        using (decoder.Prefill(tokens, mask))
+        {
+            decoder.Dispose();
+        }
+
+        Assert.Throws<ObjectDisposedException>(() => decoder.Advance(next));
+        Assert.Throws<ObjectDisposedException>(() => decoder.Prefill(tokens, mask));
+    }
+
     private static Tensor PromptTokens() => tensor(new long[] { 3, 4, 5, 6, 7, 8 }, [2, 3]);   // [B, S]
 
     private static AdaptableLanguageModel CreateModel(string architecture) =>

@@ -16,6 +16,8 @@ internal sealed class T5HiddenStateDecoder : IHiddenStateDecoder
     private Tensor? _encoderMask;      // [B, S] bool
     private Tensor? _decoderTokens;    // [B, T] int64, kept only without a cache
 
+    private bool _disposed;
+
     public T5HiddenStateDecoder(T5Model model, IProjectionUpdate? update, bool useCache)
     {
         _model = model;
@@ -25,6 +27,7 @@ internal sealed class T5HiddenStateDecoder : IHiddenStateDecoder
 
     public Tensor Prefill(Tensor promptTokens, Tensor promptMask)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         _model.ValidatePrompt(promptTokens, promptMask);
         if (_encoderStates is not null)
         {
@@ -47,6 +50,7 @@ internal sealed class T5HiddenStateDecoder : IHiddenStateDecoder
 
     public Tensor Advance(Tensor nextTokens)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(nextTokens);
         if (_encoderStates is null || _encoderMask is null)
         {
@@ -74,6 +78,7 @@ internal sealed class T5HiddenStateDecoder : IHiddenStateDecoder
 
     public void Dispose()
     {
+        _disposed = true;
         _cache?.Dispose();
         _encoderStates?.Dispose();
         _encoderMask?.Dispose();
