@@ -41,10 +41,8 @@ internal static class GenerateCommand
             error.WriteLine(failure.Message);
             return 2;
         }
-        catch (Exception failure) when (failure is IOException or InvalidDataException or UnauthorizedAccessException or JsonException
-            or KeyNotFoundException or InvalidOperationException or NotFiniteNumberException)
+        catch (Exception failure) when (ExpectedFailures.Contains(failure))
         {
-            // NotFiniteNumberException: weights so large that the weighted hidden state overflows float32.
             error.WriteLine($"Failed: {failure.Message}");
             return 1;
         }

@@ -94,6 +94,28 @@ public sealed class CounselorReflectionBaseModelTests : IDisposable
     }
 
     [Fact]
+    public void GenerateReportsBpeSentencePiece()
+    {
+        string checkpoint = Path.Combine(_root, "t5-tiny");
+        string output = Path.Combine(_root, "run-t5");
+        TinyT5.WriteHuggingFaceDirectory(checkpoint, TinyT5.Options());
+        File.WriteAllBytes(Path.Combine(checkpoint, "spiece.model"), SentencePieceModelFixture.T5Style());
+        var options = SampleOptions.Parse(
+            ["--preset", "tiny", "--base-model", checkpoint, "--out", output, "--rl-steps", "1", "--search-levels", "1"]);
+        ReportWriter.Write(new CounselorRun(options, default).Run(), output);
+        byte[] bpe = SentencePieceModelFixture.Build(SentencePieceModelFixture.Pieces, 2, 2, -1, 1, 0, "identity");
+        File.WriteAllBytes(Path.Combine(output, "base", "spiece.model"), bpe);
+        var errors = new StringWriter();
+
+        int exitCode = GenerateCommand.RunCommandLine(["--from", output, "the cat sat"], new StringReader(""), new StringWriter(), errors);
+
+        Assert.Equal(1, exitCode);
+        Assert.StartsWith("Failed: ", errors.ToString(), StringComparison.Ordinal);
+        Assert.Contains("type 2", errors.ToString(), StringComparison.Ordinal);
+        Assert.True(ExpectedFailures.Contains(new NotSupportedException()), "a training run would crash on the same file");
+    }
+
+    [Fact]
     public void BaseModelWithModelSizesIsRejected()
     {
         string checkpoint = Path.Combine(_root, "gpt2-tiny");
