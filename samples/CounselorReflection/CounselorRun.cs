@@ -36,6 +36,10 @@ internal sealed class CounselorRun
     private readonly CancellationToken _cancellationToken;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
 
+    // Writes the base model's tokenizer into base/. It runs only after the model is saved, so a run that
+    // fails or is cancelled earlier leaves an earlier run's model and tokenizer together.
+    private Action? _saveTokenizer;
+
     public CounselorRun(SampleOptions options, CancellationToken cancellationToken)
     {
         _options = options;
@@ -136,14 +140,17 @@ internal sealed class CounselorRun
     {
         var tokenizer = CompactVocabularyTokenizer.FromCorpus(gpt2, split.Train.SelectMany(r => r.GetGradedResponses().Select(g => g.Text).Prepend(r.Prompt))
             .Concat(annoMi.SelectMany(p => new[] { p.ClientUtterance, p.Reflection })));
-        tokenizer.Save(Path.Combine(_options.OutputDirectory, "base", BaseModelFiles.CompactVocabularyFileName));
+        _saveTokenizer = () => tokenizer.Save(Path.Combine(_options.OutputDirectory, "base", BaseModelFiles.CompactVocabularyFileName));
         AdaptableLanguageModel model = _options.Architecture == "t5"
             ? new T5Model(T5ModelOptions(tokenizer), _options.Seed)
             : new Gpt2Model(ModelOptions(tokenizer), _options.Seed);
         return (model, tokenizer);
     }
 
-    /// <summary>Loads the user's GPT-2 or T5 checkpoint and its tokenizer, and copies the tokenizer into the run's base folder.</summary>
+    /// <summary>
+    /// Loads the user's GPT-2 or T5 checkpoint and its tokenizer, and sets the tokenizer to be copied
+    /// into the run's base folder once the model is saved.
+    /// </summary>
     private (AdaptableLanguageModel Model, ITextTokenizer Tokenizer) LoadBase(string directory)
     {
         var tokenizer = BaseModelFiles.LoadTokenizer(directory);
@@ -160,7 +167,7 @@ internal sealed class CounselorRun
             throw new InvalidOperationException($"--base-model '{directory}' cannot be used: {problem}.");
         }
 
-        BaseModelFiles.CopyTokenizer(tokenizer, directory, Path.Combine(_options.OutputDirectory, "base"));
+        _saveTokenizer = () => BaseModelFiles.CopyTokenizer(tokenizer, directory, Path.Combine(_options.OutputDirectory, "base"));
         Stage($"Base model: {directory}, {model.Architecture}, hidden size {model.HiddenSize}, "
             + $"{model.parameters().Sum(p => p.numel()):N0} parameters, vocabulary {tokenizer.VocabularySize} tokens");
         return (model, tokenizer);
@@ -173,7 +180,7 @@ internal sealed class CounselorRun
         model.eval();
         var validation = split.Validation.SelectMany(r => r.HighQuality.Select(h => (r.Prompt, h))).ToArray();
         double loss = SupervisedWarmup.ResponseLoss(model, template, validation);
-        ModelCheckpoint.SaveModel(model, Path.Combine(_options.OutputDirectory, "base"));
+        SaveBase(model);
         Stage($"No warm-up: validation perplexity of reference reflections under the base model {Math.Exp(loss):F1}");
 
         // With no training steps, the report's warm-up losses are this one validation loss.
@@ -221,9 +228,18 @@ internal sealed class CounselorRun
             bar => warmup.Train(model, template, pairs, validation,
                 new SyncProgress<TrainingProgress>(p => bar.Report((p.Step, Invariant($"loss {p.Value:F3}")))), _cancellationToken),
             r => Invariant($"final loss {r.Losses[^1]:F3}"));
-        ModelCheckpoint.SaveModel(model, Path.Combine(_options.OutputDirectory, "base"), cancellationToken: _cancellationToken);
+        SaveBase(model);
         Stage($"Warm-up done in {result.Seconds:F0} s: validation perplexity of reference reflections {result.ValidationPerplexity:F1}");
         return result;
+    }
+
+    /// <summary>Saves the base model and then its tokenizer into the run's base/ folder.</summary>
+    private void SaveBase(AdaptableLanguageModel model)
+    {
+        // NOTE: the two writes are not one atomic replacement, so a process killed between them leaves
+        // the new model beside the previous run's tokenizer.
+        ModelCheckpoint.SaveModel(model, Path.Combine(_options.OutputDirectory, "base"), cancellationToken: _cancellationToken);
+        _saveTokenizer?.Invoke();
     }
 
     private (IReadOnlyList<IRewardModel> Rewards, Dictionary<string, ScorerReport> Reports) BuildRewards(

@@ -19,6 +19,35 @@ namespace CounselorReflection;
 /// </summary>
 internal static class GenerateCommand
 {
+    /// <summary>
+    /// Runs the generate command line: prints the help, or parses the options and replies, and writes
+    /// every expected failure to <paramref name="error"/> as one line instead of a stack trace.
+    /// </summary>
+    /// <returns>The process exit code: 0 on success, 1 when generation failed, 2 for invalid options.</returns>
+    public static int RunCommandLine(string[] arguments, TextReader input, TextWriter output, TextWriter error)
+    {
+        if (Array.Exists(arguments, a => a is "--help" or "-h"))
+        {
+            output.WriteLine(GenerateOptions.Usage);
+            return 0;
+        }
+
+        try
+        {
+            return Run(GenerateOptions.Parse(arguments), input, output, CancellationToken.None);
+        }
+        catch (ArgumentException failure)
+        {
+            error.WriteLine(failure.Message);
+            return 2;
+        }
+        catch (Exception failure) when (ExpectedFailures.Contains(failure))
+        {
+            error.WriteLine($"Failed: {failure.Message}");
+            return 1;
+        }
+    }
+
     /// <summary>Loads the saved models, then replies to each statement given or read from <paramref name="input"/>.</summary>
     /// <returns>The process exit code: 0 on success.</returns>
     public static int Run(GenerateOptions options, TextReader input, TextWriter output, CancellationToken cancellationToken)

@@ -1,13 +1,11 @@
 using System;
-using System.Collections.Generic;
 using System.IO;
-using System.Text.Json;
 using System.Threading;
 using CounselorReflection;
 
 if (args.Length > 0 && args[0] == "generate")
 {
-    return Generate(args[1..]);
+    return GenerateCommand.RunCommandLine(args[1..], Console.In, Console.Out, Console.Error);
 }
 
 if (Array.Exists(args, a => a is "--help" or "-h"))
@@ -47,33 +45,8 @@ catch (OperationCanceledException)
     Console.Error.WriteLine("Cancelled; no report was written.");
     return 130;
 }
-catch (Exception error) when (error is IOException or InvalidDataException or FormatException or ArgumentException or InvalidOperationException
-    or UnauthorizedAccessException or NotFiniteNumberException)
+catch (Exception error) when (error is ArgumentException || ExpectedFailures.Contains(error))
 {
     Console.Error.WriteLine($"Failed: {error.Message}");
     return 1;
-}
-
-static int Generate(string[] arguments)
-{
-    if (Array.Exists(arguments, a => a is "--help" or "-h"))
-    {
-        Console.WriteLine(GenerateOptions.Usage);
-        return 0;
-    }
-
-    try
-    {
-        return GenerateCommand.Run(GenerateOptions.Parse(arguments), Console.In, Console.Out, CancellationToken.None);
-    }
-    catch (ArgumentException error)
-    {
-        Console.Error.WriteLine(error.Message);
-        return 2;
-    }
-    catch (Exception error) when (error is IOException or InvalidDataException or UnauthorizedAccessException or JsonException or KeyNotFoundException)
-    {
-        Console.Error.WriteLine($"Failed: {error.Message}");
-        return 1;
-    }
 }

@@ -67,6 +67,9 @@ internal sealed class SampleOptions
     /// <summary>Gets or sets the architecture of a base model trained from scratch: gpt2 (default) or t5.</summary>
     public string Architecture { get; set; } = "gpt2";
 
+    // Set by --architecture, even for its default gpt2, which --base-model's config.json would contradict.
+    private bool _architectureGiven;
+
     public static string Usage => """
         Usage: dotnet run --project samples/CounselorReflection -c Release -- [options]
                dotnet run --project samples/CounselorReflection -c Release -- generate [options] [STATEMENT ...]
@@ -165,7 +168,10 @@ internal sealed class SampleOptions
                 case "--baseline-steps": options.BaselineSteps = ParseInt(name, value, 1); break;
                 case "--algorithm": options.Algorithm = ParseAlgorithm(value); break;
                 case "--validation-interval": options.ValidationInterval = ParseInt(name, value, 1); break;
-                case "--architecture": options.Architecture = ParseArchitecture(value); break;
+                case "--architecture":
+                    options.Architecture = ParseArchitecture(value);
+                    options._architectureGiven = true;
+                    break;
                 default: throw new ArgumentException($"Unknown option {name}. Run with --help for the list.");
             }
         }
@@ -176,7 +182,7 @@ internal sealed class SampleOptions
 
     private void ApplyPreset()
     {
-        if (BaseModelDirectory is not null && (Layers > 0 || Hidden > 0 || Heads > 0 || Architecture != "gpt2"))
+        if (BaseModelDirectory is not null && (Layers > 0 || Hidden > 0 || Heads > 0 || _architectureGiven))
         {
             throw new ArgumentException(
                 "--architecture, --layers, --hidden and --heads describe a model trained from scratch; with --base-model the " +
@@ -266,15 +272,32 @@ internal sealed class SampleOptions
 
         if (BaseModelDirectory is not null && !File.Exists(Path.Combine(BaseModelDirectory, "config.json")))
         {
-            throw new ArgumentException(Directory.Exists(BaseModelDirectory)
-                ? $"--base-model '{BaseModelDirectory}' holds no config.json; pass a Hugging Face GPT-2 or T5 checkpoint directory."
-                : $"--base-model folder '{BaseModelDirectory}' was not found; pass a Hugging Face GPT-2 or T5 checkpoint directory.");
+            throw new ArgumentException(DescribeMissingBaseModel(BaseModelDirectory));
         }
 
         if (File.Exists(OutputDirectory))
         {
             throw new ArgumentException($"--out '{OutputDirectory}' is an existing file; pass a folder path for the run's output.");
         }
+    }
+
+    private static string DescribeMissingBaseModel(string path)
+    {
+        if (File.Exists(path))
+        {
+            return $"--base-model '{path}' is a file; pass the checkpoint folder that holds config.json and the weights"
+                + $" ('{Path.GetDirectoryName(Path.GetFullPath(path))}' if the file is one of them).";
+        }
+
+        if (File.Exists(Path.Combine(path, "adapter_config.json")))
+        {
+            return $"--base-model '{path}' holds a LoRA adapter (adapter_config.json), not a base model; pass the folder of the"
+                + " model it was trained on, such as a run's base/ folder.";
+        }
+
+        return Directory.Exists(path)
+            ? $"--base-model '{path}' holds no config.json; pass a Hugging Face GPT-2 or T5 checkpoint directory."
+            : $"--base-model folder '{path}' was not found; pass a Hugging Face GPT-2 or T5 checkpoint directory.";
     }
 
     private static readonly PresetSizes TinySizes = new(1, 48, 2, 40, 4, 4, 12, 2, 2);

@@ -18,7 +18,9 @@ public static class ModelCheckpoint
     /// <param name="directory">The model directory.</param>
     /// <returns><c>gpt2</c> or <c>t5</c>.</returns>
     /// <exception cref="FileNotFoundException">The directory or its config.json is missing.</exception>
-    /// <exception cref="InvalidDataException">config.json is not JSON, or names another architecture.</exception>
+    /// <exception cref="InvalidDataException">
+    /// config.json is not JSON, names another architecture, or has T5's keys without a model_type.
+    /// </exception>
     public static string ReadArchitecture(string directory)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
@@ -32,8 +34,18 @@ public static class ModelCheckpoint
                 path);
         }
 
-        // GPT-2 checkpoints written before transformers recorded model_type have none; read them as GPT-2.
-        string type = JsonConfigFile.Read(path).Read<string>("model_type") ?? "gpt2";
+        // GPT-2 checkpoints written before transformers recorded model_type have none, so they read as GPT-2.
+        // A T5 config without the key is rejected, because reading it as GPT-2 would only report a missing n_embd.
+        var config = JsonConfigFile.Read(path);
+        string? declared = config.Read<string>("model_type");
+        if (declared is null && !config.IsSet("n_embd") && config.IsSet("d_model"))
+        {
+            throw new InvalidDataException(
+                $"'{path}' has no model_type and no n_embd, but has T5's d_model; add \"model_type\": \"t5\" to it for a T5 "
+                + "checkpoint.");
+        }
+
+        string type = declared ?? "gpt2";
         return type switch
         {
             "gpt2" or "t5" => type,

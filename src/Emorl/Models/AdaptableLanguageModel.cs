@@ -91,7 +91,9 @@ public abstract class AdaptableLanguageModel : nn.Module
     /// [B, T, H] float32: position t holds the state after the prompt and continuation tokens
     /// before t, which predicts continuation token t. The caller owns it.
     /// </returns>
-    /// <exception cref="ArgumentException">Shapes disagree, or the sequence exceeds <see cref="ContextLength"/>.</exception>
+    /// <exception cref="ArgumentException">
+    /// Shapes disagree, a token id is outside the vocabulary, or the sequence exceeds <see cref="ContextLength"/>.
+    /// </exception>
     public Tensor ContinuationHidden(Tensor promptTokens, Tensor promptMask, Tensor continuation, LoraAdapter? adapter) =>
         ContinuationHidden(promptTokens, promptMask, continuation, (IProjectionUpdate?)adapter);
 
@@ -129,19 +131,79 @@ public abstract class AdaptableLanguageModel : nn.Module
     /// </summary>
     internal abstract IEnumerable<(string Path, Tensor Weight, bool InputMajor)> ProjectionWeights();
 
-    /// <summary>Checks that prompts [B, S], their mask [B, S] and continuations [B, T] fit together.</summary>
-    private protected static void ValidateContinuation(Tensor promptTokens, Tensor promptMask, Tensor continuation)
+    /// <summary>Checks that prompts [B, S], their mask [B, S] and continuations [B, T] fit together and hold valid ids.</summary>
+    private protected void ValidateContinuation(Tensor promptTokens, Tensor promptMask, Tensor continuation)
     {
         ArgumentNullException.ThrowIfNull(promptTokens);
         ArgumentNullException.ThrowIfNull(promptMask);
         ArgumentNullException.ThrowIfNull(continuation);
         if (promptTokens.dim() != 2 || !promptMask.shape.SequenceEqual(promptTokens.shape)
-            || continuation.dim() != 2 || continuation.shape[0] != promptTokens.shape[0])
+            || promptTokens.shape[1] == 0 || continuation.dim() != 2 || continuation.shape[0] != promptTokens.shape[0])
         {
             throw new ArgumentException(
                 $"Prompt tokens [{string.Join(", ", promptTokens.shape)}], prompt mask [{string.Join(", ", promptMask.shape)}] "
-                + $"and continuation [{string.Join(", ", continuation.shape)}] do not fit together; expected [B, S], [B, S] and [B, T].",
+                + $"and continuation [{string.Join(", ", continuation.shape)}] do not fit together; expected [B, S], [B, S] and [B, T] with S ≥ 1.",
                 nameof(continuation));
+        }
+
+        ValidateTokenIds(promptTokens, "The prompt tokens", nameof(promptTokens));
+        ValidateTokenIds(continuation, "The continuation tokens", nameof(continuation));
+    }
+
+    /// <summary>Checks left-padded prompts [B, S], S ≥ 1, and their mask [B, S] before a decoder reads them.</summary>
+    internal void ValidatePrompt(Tensor promptTokens, Tensor promptMask)
+    {
+        ArgumentNullException.ThrowIfNull(promptTokens);
+        ArgumentNullException.ThrowIfNull(promptMask);
+        if (promptTokens.dim() != 2 || !promptMask.shape.SequenceEqual(promptTokens.shape) || promptTokens.shape[1] == 0)
+        {
+            throw new ArgumentException(
+                $"Prompt tokens [{string.Join(", ", promptTokens.shape)}] and prompt mask [{string.Join(", ", promptMask.shape)}] "
+                + "do not fit together; pass [B, S] token ids and a [B, S] bool mask of the same shape, with S ≥ 1.",
+                nameof(promptMask));
+        }
+
+        ValidateTokenIds(promptTokens, "The prompt tokens", nameof(promptTokens));
+    }
+
+    /// <summary>Checks the tokens a decoder step reads: [B, 1] ids within the vocabulary.</summary>
+    internal void ValidateNextTokens(Tensor nextTokens, long batchSize)
+    {
+        ArgumentNullException.ThrowIfNull(nextTokens);
+        if (nextTokens.dim() != 2 || nextTokens.shape[0] != batchSize || nextTokens.shape[1] != 1)
+        {
+            throw new ArgumentException(
+                $"The next tokens have shape [{string.Join(", ", nextTokens.shape)}], but the decoder reads one token per prompt "
+                + $"row; pass [{batchSize}, 1] token ids.", nameof(nextTokens));
+        }
+
+        ValidateTokenIds(nextTokens, "The next tokens", nameof(nextTokens));
+    }
+
+    /// <summary>Checks that token ids are integers in [0, <see cref="VocabularySize"/>), the rows of the embedding.</summary>
+    private void ValidateTokenIds(Tensor tokens, string description, string parameterName)
+    {
+        if (tokens.dtype is not (ScalarType.Int64 or ScalarType.Int32))
+        {
+            throw new ArgumentException(
+                $"{description} have dtype {tokens.dtype}; pass int64 (or int32) token ids.", parameterName);
+        }
+
+        if (tokens.numel() == 0)
+        {
+            return;
+        }
+
+        using var scope = NewDisposeScope();
+        long min = tokens.min().to(ScalarType.Int64).item<long>();
+        long max = tokens.max().to(ScalarType.Int64).item<long>();
+        if (min < 0 || max >= VocabularySize)
+        {
+            throw new ArgumentOutOfRangeException(
+                parameterName,
+                $"{description} contain token id {(min < 0 ? min : max)}, outside the model's vocabulary of {VocabularySize} ids "
+                + $"(0 to {VocabularySize - 1}); encode text with the tokenizer the model was trained with, and keep the "
+                + "model's vocab_size at least the tokenizer's vocabulary size.");
         }
     }
 }

@@ -17,6 +17,8 @@ internal sealed class Gpt2HiddenStateDecoder : IHiddenStateDecoder
     private Tensor? _tokens;           // [B, L] int64, kept only without a cache
     private Tensor? _positions;        // [B, L] int64, kept only without a cache
 
+    private bool _disposed;
+
     public Gpt2HiddenStateDecoder(Gpt2Model model, IProjectionUpdate? update, bool useCache)
     {
         _model = model;
@@ -26,8 +28,8 @@ internal sealed class Gpt2HiddenStateDecoder : IHiddenStateDecoder
 
     public Tensor Prefill(Tensor promptTokens, Tensor promptMask)
     {
-        ArgumentNullException.ThrowIfNull(promptTokens);
-        ArgumentNullException.ThrowIfNull(promptMask);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _model.ValidatePrompt(promptTokens, promptMask);
         if (_keyMask is not null)
         {
             throw new InvalidOperationException("The decoder has already read its prompts; start a new decoder for other prompts.");
@@ -50,11 +52,14 @@ internal sealed class Gpt2HiddenStateDecoder : IHiddenStateDecoder
 
     public Tensor Advance(Tensor nextTokens)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(nextTokens);
         if (_keyMask is null || _nextPositions is null)
         {
             throw new InvalidOperationException("Call Prefill with the prompts before Advance.");
         }
+
+        _model.ValidateNextTokens(nextTokens, _keyMask.shape[0]);
 
         using var scope = NewDisposeScope();
         var newMask = ones([nextTokens.shape[0], 1], ScalarType.Bool, device: nextTokens.device);
@@ -78,6 +83,7 @@ internal sealed class Gpt2HiddenStateDecoder : IHiddenStateDecoder
 
     public void Dispose()
     {
+        _disposed = true;
         _cache?.Dispose();
         _keyMask?.Dispose();
         _nextPositions?.Dispose();

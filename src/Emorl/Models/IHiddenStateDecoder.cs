@@ -19,12 +19,16 @@ public interface IHiddenStateDecoder : IDisposable
     /// <param name="promptTokens">Left-padded prompt token ids, [B, S] int64, each row with at least one real token.</param>
     /// <param name="promptMask">Which prompt positions hold real tokens, [B, S] bool.</param>
     /// <returns>[B, H] float32; the caller owns it.</returns>
+    /// <exception cref="ArgumentException">The shapes disagree, or a token id is outside the model's vocabulary.</exception>
     /// <exception cref="InvalidOperationException">The decoder has already read its prompts.</exception>
+    /// <exception cref="ObjectDisposedException">The decoder was disposed.</exception>
     Tensor Prefill(Tensor promptTokens, Tensor promptMask);
 
     /// <summary>Reads one chosen token per row and returns the state that predicts the next one.</summary>
     /// <param name="nextTokens">The chosen token ids, [B, 1] int64.</param>
     /// <returns>[B, H] float32; the caller owns it.</returns>
+    /// <exception cref="ArgumentException">The tokens are not [B, 1], or a token id is outside the model's vocabulary.</exception>
     /// <exception cref="InvalidOperationException"><see cref="Prefill"/> has not run yet.</exception>
+    /// <exception cref="ObjectDisposedException">The decoder was disposed.</exception>
     Tensor Advance(Tensor nextTokens);
 }

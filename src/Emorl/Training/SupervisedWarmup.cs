@@ -37,7 +37,7 @@ public sealed partial class SupervisedWarmup
     }
 
     /// <summary>Trains every parameter of <paramref name="model"/> on the pairs.</summary>
-    /// <param name="model">The model to train; left in evaluation mode.</param>
+    /// <param name="model">The model to train; left frozen and in evaluation mode, also after cancellation or divergence.</param>
     /// <param name="template">Encodes statements and responses.</param>
     /// <param name="train">Training (statement, response) pairs.</param>
     /// <param name="validation">Validation pairs for the final loss; may be empty.</param>
@@ -62,12 +62,35 @@ public sealed partial class SupervisedWarmup
         }
 
         var encoded = Encode(template, train, _logger);
-        var random = new Random(unchecked((int)_options.Seed));
         var stopwatch = Stopwatch.StartNew();
         var losses = new List<double>(_options.Steps);
         model.SetFrozen(false);
         model.train();
         LogStarted(_logger, train.Count, _options.Steps, _options.BatchSize);
+        try
+        {
+            RunSteps(model, template, encoded, losses, progress, cancellationToken);
+        }
+        finally
+        {
+            // A cancelled or diverged warm-up also leaves the model frozen and in evaluation mode.
+            model.eval();
+            model.SetFrozen(true);
+        }
+
+        double validationLoss = validation.Count == 0 ? double.NaN : ResponseLoss(model, template, validation);
+        return new WarmupResult(_options.Steps, stopwatch.Elapsed.TotalSeconds, losses, validationLoss, Math.Exp(validationLoss));
+    }
+
+    private void RunSteps(
+        AdaptableLanguageModel model,
+        PromptTemplate template,
+        List<(IReadOnlyList<int> Prompt, IReadOnlyList<int> Response)> encoded,
+        List<double> losses,
+        IProgress<TrainingProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        var random = new Random(unchecked((int)_options.Seed));
         using (var optimizer = optim.AdamW(model.parameters(), _options.LearningRate, 0.9, 0.95, 1e-8, _options.WeightDecay))
         {
             int[] order = [];
@@ -98,11 +121,6 @@ public sealed partial class SupervisedWarmup
                 progress?.Report(new TrainingProgress("warm-up", step + 1, _options.Steps, losses[^1]));
             }
         }
-
-        model.eval();
-        model.SetFrozen(true);
-        double validationLoss = validation.Count == 0 ? double.NaN : ResponseLoss(model, template, validation);
-        return new WarmupResult(_options.Steps, stopwatch.Elapsed.TotalSeconds, losses, validationLoss, Math.Exp(validationLoss));
     }
 
     /// <summary>Computes the mean cross-entropy of response tokens (end-of-text included) given their prompts.</summary>

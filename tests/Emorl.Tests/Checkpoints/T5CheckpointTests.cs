@@ -187,6 +187,21 @@ public sealed class T5CheckpointTests : IDisposable
     }
 
     [Fact]
+    public void ConfigWithoutModelTypeIsNamed()
+    {
+        TinyT5.WriteHuggingFaceDirectory(_directory, TinyT5.Options());
+        string config = Path.Combine(_directory, "config.json");
+        var node = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(config))!.AsObject();
+        node.Remove("model_type");
+        File.WriteAllText(config, node.ToJsonString());
+
+        var error = Assert.Throws<InvalidDataException>(() => ModelCheckpoint.LoadModel(_directory));
+
+        Assert.Contains("no model_type", error.Message, StringComparison.Ordinal);
+        Assert.Contains("\"model_type\": \"t5\"", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void MissingWeightsFileIsNamed()
     {
         TinyT5.WriteConfig(_directory, TinyT5.Options());

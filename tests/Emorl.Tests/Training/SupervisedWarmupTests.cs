@@ -41,5 +41,20 @@ public sealed class SupervisedWarmupTests
         Assert.True(model.parameters().All(p => p.isfinite().all().item<bool>()), "a rejected update reached the weights");
     }
 
+    [Fact]
+    public void CancelledWarmupRestoresFrozenEvalModel()
+    {
+        using var model = TinyModels.Create();
+        model.SetFrozen(true);
+        var warmup = new SupervisedWarmup(new WarmupOptions { Steps = 3, BatchSize = 2, LearningRate = 1e-3 });
+        using var cancelled = new System.Threading.CancellationTokenSource();
+        cancelled.Cancel();
+
+        Assert.ThrowsAny<OperationCanceledException>(() => warmup.Train(model, Template(), s_pairs, s_pairs, null, cancelled.Token));
+
+        Assert.False(model.training, "the model was left in training mode");
+        Assert.DoesNotContain(model.parameters(), p => p.requires_grad);
+    }
+
     private static PromptTemplate Template() => new(new CharacterTokenizer(), maxPromptTokens: 48, prefix: "Client: ", suffix: "\nCounselor:");
 }

@@ -16,6 +16,8 @@ internal sealed class T5HiddenStateDecoder : IHiddenStateDecoder
     private Tensor? _encoderMask;      // [B, S] bool
     private Tensor? _decoderTokens;    // [B, T] int64, kept only without a cache
 
+    private bool _disposed;
+
     public T5HiddenStateDecoder(T5Model model, IProjectionUpdate? update, bool useCache)
     {
         _model = model;
@@ -25,8 +27,8 @@ internal sealed class T5HiddenStateDecoder : IHiddenStateDecoder
 
     public Tensor Prefill(Tensor promptTokens, Tensor promptMask)
     {
-        ArgumentNullException.ThrowIfNull(promptTokens);
-        ArgumentNullException.ThrowIfNull(promptMask);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _model.ValidatePrompt(promptTokens, promptMask);
         if (_encoderStates is not null)
         {
             throw new InvalidOperationException("The decoder has already read its prompts; start a new decoder for other prompts.");
@@ -48,11 +50,14 @@ internal sealed class T5HiddenStateDecoder : IHiddenStateDecoder
 
     public Tensor Advance(Tensor nextTokens)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(nextTokens);
         if (_encoderStates is null || _encoderMask is null)
         {
             throw new InvalidOperationException("Call Prefill with the prompts before Advance.");
         }
+
+        _model.ValidateNextTokens(nextTokens, _encoderMask.shape[0]);
 
         using var scope = NewDisposeScope();
         Tensor hidden;
@@ -73,6 +78,7 @@ internal sealed class T5HiddenStateDecoder : IHiddenStateDecoder
 
     public void Dispose()
     {
+        _disposed = true;
         _cache?.Dispose();
         _encoderStates?.Dispose();
         _encoderMask?.Dispose();

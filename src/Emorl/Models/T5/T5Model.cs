@@ -219,6 +219,13 @@ public sealed class T5Model : AdaptableLanguageModel
     internal override Tensor ContinuationHidden(Tensor promptTokens, Tensor promptMask, Tensor continuation, IProjectionUpdate? update)
     {
         ValidateContinuation(promptTokens, promptMask, continuation);
+        if (continuation.shape[1] == 0)
+        {
+            // The decoder would still read its start token, so an empty continuation gets no states.
+            long batch = continuation.shape[0];
+            return empty([batch, 0, Options.ModelSize], dtype: float32, device: continuation.device);   // [B, 0, H]
+        }
+
         using var scope = NewDisposeScope();
         var mask = promptMask.to(ScalarType.Bool);
         var encoded = Encode(promptTokens, mask, update);                                       // [B, S, H]
