@@ -149,7 +149,7 @@ internal sealed class BaselineRun
             soups.Count,
             (weights, token) => validation.Evaluate(p => soups.Generate(p, weights, eos, greedy, cancellationToken: token), token).Mean,
             new ConsoleProgress<GridSearchProgress>(
-                p => $"level {p.Level}/{p.Levels}, {p.Evaluations}/{p.TotalEvaluations} points, best {p.BestScore:F3}",
+                p => $"level {p.Level}/{p.Levels}, {p.Evaluations}/{p.TotalEvaluations} points, best {ProgressBars.FormatBest(p.BestScore)}",
                 p => p.Evaluations == p.TotalEvaluations),
             _cancellationToken);
         double searchSeconds = clock.Elapsed.TotalSeconds;

@@ -69,6 +69,7 @@ internal sealed class CounselorRun
             .ToArray();
         var gpt2 = new Gpt2Tokenizer();
         Directory.CreateDirectory(_options.OutputDirectory);
+        RemoveEarlierReport();
         Directory.CreateDirectory(Path.Combine(_options.OutputDirectory, "base"));
         var (created, tokenizer) = _options.BaseModelDirectory is null
             ? CreateBase(gpt2, split, annoMi)
@@ -321,7 +322,7 @@ internal sealed class CounselorRun
             bar => search.Search(
                 aggregator.Count,
                 (weights, token) => evaluator.Evaluate(prompts => aggregator.Generate(prompts, weights, eos, greedy, cancellationToken: token), token).Mean,
-                new SyncProgress<GridSearchProgress>(p => bar.Report((p.Evaluations, Invariant($"level {p.Level}/{p.Levels}, best {p.BestScore:F3}")))),
+                new SyncProgress<GridSearchProgress>(p => bar.Report((p.Evaluations, Invariant($"level {p.Level}/{p.Levels}, best {ProgressBars.FormatBest(p.BestScore)}")))),
                 _cancellationToken),
             r => Invariant($"{r.DistinctPoints - r.SkippedPoints} points scored, best {r.BestScore:F3}"));
         Stage($"  best weights ({string.Join(", ", result.BestWeights.Select(w => w.ToString("0.#####", CultureInfo.InvariantCulture)))}), validation mean {result.BestScore:F3}, "
@@ -372,6 +373,21 @@ internal sealed class CounselorRun
             .Select(i => new ExampleReport(split.Test[i].Prompt, samples.ToDictionary(s => s.Key, s => s.Value[i].Response, StringComparer.Ordinal)))
             .ToArray();
         return (reports, examples);
+    }
+
+    /// <summary>
+    /// Deletes an earlier run's report.json before this run replaces base/ and adapters/. The report is
+    /// written last, so the generate command, which needs it, never combines a cancelled run's new base
+    /// model with an earlier run's adapters.
+    /// </summary>
+    private void RemoveEarlierReport()
+    {
+        string report = Path.Combine(_options.OutputDirectory, "report.json");
+        if (File.Exists(report))
+        {
+            File.Delete(report);
+            Stage($"Removed the earlier run's report.json from {_options.OutputDirectory}; this run writes a new one when it finishes");
+        }
     }
 
     private static IEnumerable<ScoredPair> Graded(PairRecord record) =>

@@ -12,6 +12,10 @@ namespace CounselorReflection;
 /// </summary>
 internal static class ProgressBars
 {
+    /// <summary>Formats a search's best score so far, which is −∞ until the first point is scored.</summary>
+    public static string FormatBest(double best) =>
+        double.IsNegativeInfinity(best) ? "none yet" : best.ToString("F3", CultureInfo.InvariantCulture);
+
     /// <summary>Runs one stage under a bar with <paramref name="total"/> units and prints its closing line.</summary>
     /// <param name="title">The bar's label, such as <c>warm-up</c>.</param>
     /// <param name="total">Units of work the stage reports, at least 1.</param>

@@ -35,6 +35,7 @@ internal static class DecodingLoop
         options.Validate();
         ValidateTokenIds(prompts, source.VocabularySize);
         ValidateEndOfText(endOfTextId, source.VocabularySize);
+        ValidateLimitKeepsEndOfText(endOfTextId, options.VocabularyLimit);
         CheckContext(prompts, options.MaxNewTokens, source.ContextLength);
         int rows = prompts.Count;
         var responses = new List<int>[rows];
@@ -182,6 +183,22 @@ internal static class DecodingLoop
                 endOfTextId,
                 $"The end-of-text id {endOfTextId} is outside the model's vocabulary [0, {vocabularySize}); pass the "
                 + $"EndOfTextId of the tokenizer the model was built with, or {NoEndOfText} to generate MaxNewTokens tokens in every row.");
+        }
+    }
+
+    /// <summary>
+    /// Rejects a vocabulary limit at or below the end-of-text id: no row could then pick end-of-text,
+    /// so every row would run to MaxNewTokens without a word of warning.
+    /// </summary>
+    private static void ValidateLimitKeepsEndOfText(int endOfTextId, int? vocabularyLimit)
+    {
+        if (vocabularyLimit is int limit && endOfTextId >= limit)
+        {
+            throw new ArgumentException(
+                $"GenerationOptions.VocabularyLimit is {limit}, so the end-of-text id {endOfTextId} can never be picked and "
+                + $"no row would stop early. Set VocabularyLimit above {endOfTextId} (the tokenizer's VocabularySize), or pass "
+                + $"{NoEndOfText} as the end-of-text id to generate MaxNewTokens tokens in every row.",
+                nameof(vocabularyLimit));
         }
     }
 

@@ -80,4 +80,17 @@ public sealed class TokenPickerTests
 
         Assert.Contains("VocabularyLimit is 0", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void VocabularyLimitHidingEndOfTextIsRejected()
+    {
+        using var model = TinyModels.Create();
+        var objective = new LoraObjectiveModel("base", model, null);
+        var options = new GenerationOptions { Greedy = true, MaxNewTokens = 4, VocabularyLimit = TinyModels.EndOfText };
+
+        var error = Assert.Throws<ArgumentException>(() => objective.Generate(TinyModels.Prompts(), TinyModels.EndOfText, options));
+
+        Assert.Contains($"VocabularyLimit is {TinyModels.EndOfText}", error.Message, StringComparison.Ordinal);
+        Assert.Contains("no row would stop early", error.Message, StringComparison.Ordinal);
+    }
 }

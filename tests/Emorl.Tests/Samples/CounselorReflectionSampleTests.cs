@@ -104,6 +104,29 @@ public sealed class CounselorReflectionSampleTests
         Assert.Equal(message, error.Message);
     }
 
+    [Fact]
+    public void NewRunRemovesEarlierReportFirst()
+    {
+        string output = Path.Combine(Path.GetTempPath(), "emorl-stale-report-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            Directory.CreateDirectory(output);
+            string report = Path.Combine(output, "report.json");
+            File.WriteAllText(report, "{\"objectives\": [\"reflection\"]}");
+            var options = SampleOptions.Parse(["--preset", "tiny", "--out", output]);
+            using var cancelled = new System.Threading.CancellationTokenSource();
+            cancelled.Cancel();
+
+            Assert.ThrowsAny<OperationCanceledException>(() => new CounselorRun(options, cancelled.Token).Run());
+
+            Assert.False(File.Exists(report), "a cancelled run left the earlier run's report.json, which generate would read");
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
+    }
+
     private static void RunAndCheck(params string[] extraArguments)
     {
         string output = Path.Combine(Path.GetTempPath(), "emorl-sample-" + Guid.NewGuid().ToString("N"));
