@@ -1,4 +1,3 @@
-using System;
 using static TorchSharp.torch;
 
 namespace Emorl.Models;
@@ -7,7 +6,7 @@ namespace Emorl.Models;
 /// Decodes a <see cref="Gpt2Model"/> step by step: prompt and new tokens form one sequence whose
 /// position ids continue each row's prompt and whose key mask hides the prompt's left padding.
 /// </summary>
-internal sealed class Gpt2HiddenStateDecoder : IHiddenStateDecoder
+internal sealed class Gpt2HiddenStateDecoder : HiddenStateDecoder
 {
     private readonly Gpt2Model _model;
     private readonly IProjectionUpdate? _update;
@@ -17,87 +16,57 @@ internal sealed class Gpt2HiddenStateDecoder : IHiddenStateDecoder
     private Tensor? _tokens;           // [B, L] int64, kept only without a cache
     private Tensor? _positions;        // [B, L] int64, kept only without a cache
 
-    private bool _disposed;
-
     public Gpt2HiddenStateDecoder(Gpt2Model model, IProjectionUpdate? update, bool useCache)
+        : base(model)
     {
         _model = model;
         _update = update;
         _cache = useCache ? model.CreateCache() : null;
     }
 
-    public Tensor Prefill(Tensor promptTokens, Tensor promptMask)
+    protected override Tensor ReadPrompt(Tensor promptTokens, Tensor promptMask)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        _model.ValidatePrompt(promptTokens, promptMask);
-        if (_keyMask is not null)
-        {
-            throw new InvalidOperationException("The decoder has already read its prompts; start a new decoder for other prompts.");
-        }
-
-        using var scope = NewDisposeScope();
-        var keyMask = promptMask.to(ScalarType.Bool);
-        var positions = Gpt2Model.PromptPositions(keyMask);                                      // [B, S]
-        var hidden = _model.ForwardHidden(promptTokens, positions, keyMask, _cache, _update);    // [B, S, H]
+        var positions = Gpt2Model.PromptPositions(promptMask);                                     // [B, S]
+        var hidden = _model.ForwardHidden(promptTokens, positions, promptMask, _cache, _update);   // [B, S, H]
         _nextPositions = Keep(positions[.., ^1..] + 1);
-        _keyMask = Keep(keyMask);
+        _keyMask = Keep(promptMask.alias());
         if (_cache is null)
         {
             _tokens = Keep(promptTokens.alias());
             _positions = Keep(positions);
         }
 
-        return hidden[.., -1].MoveToOuterDisposeScope();                                        // [B, H]
+        return hidden[.., -1];                                                                    // [B, H]
     }
 
-    public Tensor Advance(Tensor nextTokens)
+    protected override Tensor ReadNext(Tensor nextTokens)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        ArgumentNullException.ThrowIfNull(nextTokens);
-        if (_keyMask is null || _nextPositions is null)
-        {
-            throw new InvalidOperationException("Call Prefill with the prompts before Advance.");
-        }
-
-        _model.ValidateNextTokens(nextTokens, _keyMask.shape[0]);
-
-        using var scope = NewDisposeScope();
         var newMask = ones([nextTokens.shape[0], 1], ScalarType.Bool, device: nextTokens.device);
-        var keyMask = cat([_keyMask, newMask], 1);
+        var keyMask = cat([_keyMask!, newMask], 1);
         Tensor hidden;
         if (_cache is not null)
         {
-            hidden = _model.ForwardHidden(nextTokens, _nextPositions, keyMask, _cache, _update);   // [B, 1, H]
+            hidden = _model.ForwardHidden(nextTokens, _nextPositions!, keyMask, _cache, _update);   // [B, 1, H]
         }
         else
         {
             Replace(ref _tokens, cat([_tokens!, nextTokens], 1));
-            Replace(ref _positions, cat([_positions!, _nextPositions], 1));
-            hidden = _model.ForwardHidden(_tokens!, _positions!, keyMask, null, _update);          // [B, L, H]
+            Replace(ref _positions, cat([_positions!, _nextPositions!], 1));
+            hidden = _model.ForwardHidden(_tokens!, _positions!, keyMask, null, _update);            // [B, L, H]
         }
 
         Replace(ref _keyMask, keyMask);
-        Replace(ref _nextPositions, _nextPositions + 1);
-        return hidden[.., -1].MoveToOuterDisposeScope();                                          // [B, H]
+        Replace(ref _nextPositions, _nextPositions! + 1);
+        return hidden[.., -1];                                                                      // [B, H]
     }
 
-    public void Dispose()
+    protected override void ReleaseState()
     {
-        _disposed = true;
         _cache?.Dispose();
         _keyMask?.Dispose();
         _nextPositions?.Dispose();
         _tokens?.Dispose();
         _positions?.Dispose();
         _keyMask = _nextPositions = _tokens = _positions = null;
-    }
-
-    private static Tensor Keep(Tensor value) => value.DetachFromDisposeScope();
-
-    private static void Replace(ref Tensor? field, Tensor value)
-    {
-        var previous = field;
-        field = Keep(value);
-        previous?.Dispose();
     }
 }
