@@ -38,24 +38,13 @@ public sealed class CounselorReflectionBaseModelTests : IDisposable
         Assert.False(File.Exists(Path.Combine(output, "base", "vocabulary.json")));
         var adapterKeys = SafetensorsFile.ReadMetadata(Path.Combine(output, "adapters", "fluency", Gpt2Checkpoint.AdapterFileName));
         Assert.Equal("pt", adapterKeys["format"]);
-        var replies = new StringWriter();
-        int exitCode = GenerateCommand.Run(GenerateOptions.Parse(["--from", output, "the cat sat"]), new StringReader(""), replies, default);
-        Assert.Equal(0, exitCode);
-        Assert.Single(replies.ToString().Split('\n'), line => line.StartsWith("Counselor: ", StringComparison.Ordinal));
+        AssertGenerateReplies(output);
     }
 
     [Fact]
     public void TinyRunOnT5CheckpointTrainsAggregatesAndGenerates()
     {
-        string checkpoint = Path.Combine(_root, "t5-tiny");
-        string output = Path.Combine(_root, "run-t5");
-        TinyT5.WriteHuggingFaceDirectory(checkpoint, TinyT5.Options());
-        File.WriteAllBytes(Path.Combine(checkpoint, "spiece.model"), SentencePieceModelFixture.T5Style());
-        var options = SampleOptions.Parse(
-            ["--preset", "tiny", "--base-model", checkpoint, "--out", output, "--seed", "3", "--rl-steps", "1", "--search-levels", "1"]);
-
-        var report = new CounselorRun(options, default).Run();
-        ReportWriter.Write(report, output);
+        string output = RunOnTinyT5Checkpoint();
 
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "report.json")));
         Assert.Equal("t5", json.RootElement.GetProperty("architecture").GetString());
@@ -65,22 +54,13 @@ public sealed class CounselorReflectionBaseModelTests : IDisposable
         Assert.Equal("t5", ModelCheckpoint.ReadArchitecture(Path.Combine(output, "base")));
         using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "adapters", "empathy", "adapter_config.json")));
         Assert.Equal("SEQ_2_SEQ_LM", config.RootElement.GetProperty("task_type").GetString());
-        var replies = new StringWriter();
-        int exitCode = GenerateCommand.Run(GenerateOptions.Parse(["--from", output, "the cat sat"]), new StringReader(""), replies, default);
-        Assert.Equal(0, exitCode);
-        Assert.Single(replies.ToString().Split('\n'), line => line.StartsWith("Counselor: ", StringComparison.Ordinal));
+        AssertGenerateReplies(output);
     }
 
     [Fact]
     public void GenerateReportsOverflowingWeights()
     {
-        string checkpoint = Path.Combine(_root, "t5-tiny");
-        string output = Path.Combine(_root, "run-t5");
-        TinyT5.WriteHuggingFaceDirectory(checkpoint, TinyT5.Options());
-        File.WriteAllBytes(Path.Combine(checkpoint, "spiece.model"), SentencePieceModelFixture.T5Style());
-        var options = SampleOptions.Parse(
-            ["--preset", "tiny", "--base-model", checkpoint, "--out", output, "--rl-steps", "1", "--search-levels", "1"]);
-        ReportWriter.Write(new CounselorRun(options, default).Run(), output);
+        string output = RunOnTinyT5Checkpoint();
         var replies = new StringWriter();
         var errors = new StringWriter();
 
@@ -96,13 +76,7 @@ public sealed class CounselorReflectionBaseModelTests : IDisposable
     [Fact]
     public void GenerateReportsBpeSentencePiece()
     {
-        string checkpoint = Path.Combine(_root, "t5-tiny");
-        string output = Path.Combine(_root, "run-t5");
-        TinyT5.WriteHuggingFaceDirectory(checkpoint, TinyT5.Options());
-        File.WriteAllBytes(Path.Combine(checkpoint, "spiece.model"), SentencePieceModelFixture.T5Style());
-        var options = SampleOptions.Parse(
-            ["--preset", "tiny", "--base-model", checkpoint, "--out", output, "--rl-steps", "1", "--search-levels", "1"]);
-        ReportWriter.Write(new CounselorRun(options, default).Run(), output);
+        string output = RunOnTinyT5Checkpoint();
         byte[] bpe = SentencePieceModelFixture.Build(SentencePieceModelFixture.Pieces, 2, 2, -1, 1, 0, "identity");
         File.WriteAllBytes(Path.Combine(output, "base", "spiece.model"), bpe);
         var errors = new StringWriter();
@@ -275,6 +249,28 @@ public sealed class CounselorReflectionBaseModelTests : IDisposable
 
         Assert.Equal(0, skipped.WarmupSteps);
         Assert.Equal(5, asked.WarmupSteps);
+    }
+
+    /// <summary>Writes a tiny T5 checkpoint with a SentencePiece model, runs the tiny preset on it and returns the run folder.</summary>
+    private string RunOnTinyT5Checkpoint()
+    {
+        string checkpoint = Path.Combine(_root, "t5-tiny");
+        string output = Path.Combine(_root, "run-t5");
+        TinyT5.WriteHuggingFaceDirectory(checkpoint, TinyT5.Options());
+        File.WriteAllBytes(Path.Combine(checkpoint, "spiece.model"), SentencePieceModelFixture.T5Style());
+        var options = SampleOptions.Parse(
+            ["--preset", "tiny", "--base-model", checkpoint, "--out", output, "--seed", "3", "--rl-steps", "1", "--search-levels", "1"]);
+        ReportWriter.Write(new CounselorRun(options, default).Run(), output);
+        return output;
+    }
+
+    /// <summary>Runs the generate command on a finished run and checks that it replies once.</summary>
+    private static void AssertGenerateReplies(string output)
+    {
+        var replies = new StringWriter();
+        int exitCode = GenerateCommand.Run(GenerateOptions.Parse(["--from", output, "the cat sat"]), new StringReader(""), replies, default);
+        Assert.Equal(0, exitCode);
+        Assert.Single(replies.ToString().Split('\n'), line => line.StartsWith("Counselor: ", StringComparison.Ordinal));
     }
 
     public void Dispose()
