@@ -75,7 +75,7 @@ internal sealed class CounselorRun
             ? CreateBase(gpt2, split, annoMi)
             : LoadBase(_options.BaseModelDirectory);
         using var baseModel = created;
-        var template = new PromptTemplate(tokenizer, PromptTokens, ResponseTokens);
+        var template = CreateTemplate(tokenizer, baseModel);
         var warmup = _options.WarmupSteps > 0
             ? Warmup(baseModel, template, warmupPairs, split)
             : MeasureBase(baseModel, template, split);
@@ -374,6 +374,13 @@ internal sealed class CounselorRun
             .ToArray();
         return (reports, examples);
     }
+
+    /// <summary>
+    /// Builds the run's prompt template. Encoder inputs of T5 end with end-of-text, as Hugging Face's
+    /// T5 tokenizer writes them; the generate command builds the same template.
+    /// </summary>
+    internal static PromptTemplate CreateTemplate(ITextTokenizer tokenizer, AdaptableLanguageModel baseModel) =>
+        new(tokenizer, PromptTokens, ResponseTokens, endWithEndOfText: baseModel is T5Model);
 
     /// <summary>
     /// Deletes an earlier run's report.json before this run replaces base/ and adapters/. The report is

@@ -72,7 +72,7 @@ internal static class GenerateCommand
             .ToArray();
         try
         {
-            var template = new PromptTemplate(tokenizer, CounselorRun.PromptTokens, CounselorRun.ResponseTokens);
+            var template = CounselorRun.CreateTemplate(tokenizer, baseModel);
             var aggregator = new HiddenStateAggregator(objectives);
             var decoding = GenerationOptions.CreateGreedy(options.MaxNewTokens > 0 ? options.MaxNewTokens : run.MaxNewTokens);
             decoding.VocabularyLimit = tokenizer.VocabularySize;

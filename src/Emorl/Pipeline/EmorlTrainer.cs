@@ -84,6 +84,21 @@ public sealed class EmorlTrainer
         return new PromptTemplate(tokenizer, _options.MaxPromptTokens, _options.MaxResponseTokens);
     }
 
+    /// <summary>
+    /// Creates the prompt template for a base model and its tokenizer: for a T5 base every prompt
+    /// ends with end-of-text, as Hugging Face's T5 tokenizer ends encoder inputs.
+    /// </summary>
+    /// <param name="tokenizer">The base model's tokenizer.</param>
+    /// <param name="baseModel">The base model the template feeds.</param>
+    /// <returns>A template with the default <c>Client: </c> / <c>Counselor:</c> framing.</returns>
+    public PromptTemplate CreateTemplate(ITextTokenizer tokenizer, AdaptableLanguageModel baseModel)
+    {
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        ArgumentNullException.ThrowIfNull(baseModel);
+        return new PromptTemplate(
+            tokenizer, _options.MaxPromptTokens, _options.MaxResponseTokens, endWithEndOfText: baseModel is Models.T5.T5Model);
+    }
+
     /// <summary>Creates a base model with <see cref="EmorlOptions.Model"/>'s shape and freshly initialised weights.</summary>
     /// <param name="tokenizer">The tokenizer; its vocabulary size sets the model's.</param>
     /// <returns>The model, seeded with <see cref="EmorlOptions.Seed"/>; the caller owns it.</returns>

@@ -25,8 +25,18 @@ public sealed partial class PromptTemplate
     /// <param name="maxResponseTokens">Longest encoded reference response, end-of-text included; longer ones lose tokens from the right. Default 64 (EMORL's generation limit).</param>
     /// <param name="prefix">Text before the statement. Default <c>"Client: "</c>.</param>
     /// <param name="suffix">Text after the statement, which cues the response. Default <c>"\nCounselor:"</c>.</param>
+    /// <param name="endWithEndOfText">
+    /// Whether every prompt ends with the tokenizer's end-of-text id after the suffix. Hugging Face's
+    /// T5 tokenizer ends encoder inputs with <c>&lt;/s&gt;</c>, so set it for pretrained T5 bases.
+    /// Default false, as a decoder-only model continues the prompt directly.
+    /// </param>
     public PromptTemplate(
-        ITextTokenizer tokenizer, int maxPromptTokens = 128, int maxResponseTokens = 64, string prefix = "Client: ", string suffix = "\nCounselor:")
+        ITextTokenizer tokenizer,
+        int maxPromptTokens = 128,
+        int maxResponseTokens = 64,
+        string prefix = "Client: ",
+        string suffix = "\nCounselor:",
+        bool endWithEndOfText = false)
     {
         ArgumentNullException.ThrowIfNull(tokenizer);
         ArgumentNullException.ThrowIfNull(prefix);
@@ -35,7 +45,8 @@ public sealed partial class PromptTemplate
         Prefix = prefix;
         Suffix = suffix;
         _prefixIds = tokenizer.Encode(prefix);
-        _suffixIds = tokenizer.Encode(suffix);
+        _suffixIds = endWithEndOfText ? [.. tokenizer.Encode(suffix), tokenizer.EndOfTextId] : tokenizer.Encode(suffix);
+        EndsWithEndOfText = endWithEndOfText;
         if (maxPromptTokens <= _prefixIds.Count + _suffixIds.Count)
         {
             throw new ArgumentOutOfRangeException(
@@ -56,6 +67,9 @@ public sealed partial class PromptTemplate
 
     /// <summary>Gets the text after the statement.</summary>
     public string Suffix { get; }
+
+    /// <summary>Gets whether every prompt ends with the tokenizer's end-of-text id.</summary>
+    public bool EndsWithEndOfText { get; }
 
     /// <summary>Gets the longest encoded prompt.</summary>
     public int MaxPromptTokens { get; }

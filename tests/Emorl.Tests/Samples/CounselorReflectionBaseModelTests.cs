@@ -54,6 +54,9 @@ public sealed class CounselorReflectionBaseModelTests : IDisposable
         Assert.Equal("t5", ModelCheckpoint.ReadArchitecture(Path.Combine(output, "base")));
         using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "adapters", "empathy", "adapter_config.json")));
         Assert.Equal("SEQ_2_SEQ_LM", config.RootElement.GetProperty("task_type").GetString());
+        using var savedBase = ModelCheckpoint.LoadModel(Path.Combine(output, "base"));
+        var template = CounselorRun.CreateTemplate(BaseModelFiles.LoadTokenizer(Path.Combine(output, "base")), savedBase);
+        Assert.True(template.EndsWithEndOfText, "T5 prompts should end with </s>, as Hugging Face's T5 tokenizer ends them");
         AssertGenerateReplies(output);
     }
 

@@ -128,4 +128,22 @@ public sealed class PromptTemplateTests
 
     private static PromptTemplate CharacterTemplate(int maxPromptTokens) =>
         new(new CharacterTokenizer(), maxPromptTokens: maxPromptTokens, prefix: "Client: ", suffix: "\nCounselor:");
+
+    [Fact]
+    public void EndOfTextEndsEveryPromptWhenAsked()
+    {
+        var tokenizer = new CharacterTokenizer();
+        var plain = new PromptTemplate(tokenizer, maxPromptTokens: 24, prefix: "C: ", suffix: " R:");
+        var ended = new PromptTemplate(tokenizer, maxPromptTokens: 24, prefix: "C: ", suffix: " R:", endWithEndOfText: true);
+        string longStatement = new('a', 40);
+
+        var short1 = ended.EncodePrompt("hi there");
+        var long1 = ended.EncodePrompt(longStatement);
+
+        Assert.Equal(tokenizer.EndOfTextId, short1[^1]);
+        Assert.Equal([.. plain.EncodePrompt("hi there"), tokenizer.EndOfTextId], short1);
+        Assert.Equal(24, long1.Count);
+        Assert.Equal(tokenizer.EndOfTextId, long1[^1]);
+        Assert.DoesNotContain(tokenizer.EndOfTextId, plain.EncodePrompt(longStatement));
+    }
 }
