@@ -56,7 +56,7 @@ internal static class BaseModelFiles
     /// deletes the target's files of the other layouts, which an earlier run in the same output
     /// folder may have left and <see cref="LoadTokenizer"/> would otherwise read first.
     /// </summary>
-    /// <remarks>Does nothing when both are the same folder, because the source already holds the tokenizer.</remarks>
+    /// <remarks>Does nothing when both are the same folder, because the source already contains the tokenizer.</remarks>
     public static void CopyTokenizer(ITextTokenizer tokenizer, string source, string target)
     {
         if (SameFolder(source, target))

@@ -72,8 +72,8 @@ public abstract class AdaptableLanguageModel : nn.Module
     /// <summary>Starts decoding a batch of prompts, one token per row per step.</summary>
     /// <param name="adapter">LoRA adapter to apply, or null for the base model.</param>
     /// <param name="useCache">
-    /// True to keep keys and values between steps (each step reads one token); false to re-read the
-    /// whole sequence at every step, the behaviour of EMORL's reference code.
+    /// True to keep keys and values between steps, so each step reads one token. False re-reads the
+    /// whole sequence at every step, as EMORL's reference code does.
     /// </param>
     /// <returns>A decoder for one prompt batch; the caller owns it.</returns>
     public IHiddenStateDecoder StartDecoding(LoraAdapter? adapter, bool useCache = true) =>
@@ -88,7 +88,7 @@ public abstract class AdaptableLanguageModel : nn.Module
     /// <param name="continuation">Right-padded continuation token ids, [B, T] int64.</param>
     /// <param name="adapter">LoRA adapter to apply, or null for the base model.</param>
     /// <returns>
-    /// [B, T, H] float32: position t holds the state after the prompt and continuation tokens
+    /// [B, T, H] float32: position t contains the state after the prompt and continuation tokens
     /// before t, which predicts continuation token t. The caller owns it.
     /// </returns>
     /// <exception cref="ArgumentException">

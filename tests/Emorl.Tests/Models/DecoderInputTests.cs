@@ -153,7 +153,7 @@ public sealed class DecoderInputTests
 
     [Theory]
     [MemberData(nameof(Architectures))]
-    public void DisposedDecoderSaysSo(string architecture, bool useCache)
+    public void DisposedDecoderRaisesObjectDisposed(string architecture, bool useCache)
     {
         using var model = CreateModel(architecture);
         using var tokens = PromptTokens();
