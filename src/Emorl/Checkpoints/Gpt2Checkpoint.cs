@@ -225,7 +225,7 @@ public static partial class Gpt2Checkpoint
     /// Rejects a stored tensor with NaN or infinite values, which would otherwise load silently and
     /// surface only at generation as non-finite logits blamed on training.
     /// </summary>
-    private static void RequireFinite(Tensor stored, string key, string path)
+    internal static void RequireFinite(Tensor stored, string key, string path)
     {
         using var scope = NewDisposeScope();
         long invalid = stored.isfinite().logical_not().sum().item<long>();
@@ -237,5 +237,5 @@ public static partial class Gpt2Checkpoint
         }
     }
 
-    private static string FormatShape(IEnumerable<long> shape) => $"[{string.Join(", ", shape)}]";
+    internal static string FormatShape(IEnumerable<long> shape) => $"[{string.Join(", ", shape)}]";
 }

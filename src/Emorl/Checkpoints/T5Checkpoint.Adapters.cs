@@ -1,15 +1,12 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.IO;
 using System.Linq;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using System.Threading;
 using Emorl.Models;
 using Emorl.Models.T5;
 using Microsoft.Extensions.Logging;
-using static TorchSharp.torch;
 
 namespace Emorl.Checkpoints;
 
@@ -25,8 +22,6 @@ public static partial class T5Checkpoint
     // PeftModelForSeq2SeqLM wraps T5ForConditionalGeneration as base_model (LoraModel) . model, and
     // T5's module paths start at the top level (encoder., decoder.), so keys start with this.
     private const string AdapterPrefix = "base_model.model.";
-
-    private static readonly JsonSerializerOptions s_indented = new() { WriteIndented = true };
 
     /// <summary>
     /// Saves an adapter in PEFT's layout, which <c>PeftModel.from_pretrained</c> loads onto a
@@ -59,18 +54,6 @@ public static partial class T5Checkpoint
                 nameof(adapter));
         }
 
-        long started = Stopwatch.GetTimestamp();
-        CheckpointDirectory.Save(directory, staging => WriteAdapter(adapter, staging, baseModelNameOrPath, cancellationToken));
-        if (logger is not null && logger.IsEnabled(LogLevel.Information))
-        {
-            long bytes = new FileInfo(Path.Combine(directory, AdapterFileName)).Length;
-            double elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            CheckpointLog.AdapterSaved(logger, adapter.Options.Rank, adapter.Targets.Count, bytes, directory, elapsedMs);
-        }
-    }
-
-    private static void WriteAdapter(LoraAdapter adapter, string directory, string? baseModelNameOrPath, CancellationToken cancellationToken)
-    {
         // T5's projections are nn.Linear with [out, in] weights, so fan_in_fan_out is false.
         var config = PeftAdapterConfig.Write(
             adapter.Options,
@@ -78,12 +61,7 @@ public static partial class T5Checkpoint
             baseModelNameOrPath,
             PeftAdapterConfig.SequenceToSequenceLanguageModel,
             fanInFanOut: false);
-        AtomicFile.WriteAllText(Path.Combine(directory, AdapterConfigFileName), config.ToJsonString(s_indented));
-        SafetensorsFile.Write(
-            Path.Combine(directory, AdapterFileName),
-            adapter.NamedFactors().Select(f => (AdapterPrefix + f.Name, f.Value)),
-            new Dictionary<string, string> { ["format"] = "pt" },
-            cancellationToken);
+        PeftAdapterFiles.Save(adapter, directory, AdapterPrefix, config, logger, cancellationToken);
     }
 
     /// <summary>Loads a PEFT LoRA adapter for a T5 model and checks it against that model.</summary>
@@ -105,95 +83,20 @@ public static partial class T5Checkpoint
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         ArgumentNullException.ThrowIfNull(model);
-        long started = Stopwatch.GetTimestamp();
-        CheckpointManifest.VerifyDirectory(directory, logger);
-        var options = PeftAdapterConfig.Read(Path.Combine(directory, AdapterConfigFileName), PeftAdapterConfig.SequenceToSequenceLanguageModel);
-        using var reader = Gpt2Checkpoint.OpenAdapterWeights(directory);
-        var expected = model.AdaptableProjections().ToDictionary(p => p.Path, StringComparer.Ordinal);
-        var keys = MapAdapterKeys(reader, expected.Keys, out var problems);
-        foreach (var (path, inFeatures, outFeatures) in expected.Values)
-        {
-            bool hasA = keys.TryGetValue((path, 'A'), out string? keyA);
-            bool hasB = keys.TryGetValue((path, 'B'), out string? keyB);
-            if (hasA != hasB)
-            {
-                problems.Add($"{path} has only lora_{(hasA ? 'A' : 'B')}");
-            }
-            else if (hasA && (!reader.Shapes[keyA!].SequenceEqual([options.Rank, inFeatures])
-                || !reader.Shapes[keyB!].SequenceEqual([outFeatures, options.Rank])))
-            {
-                problems.Add($"{path}: lora_A is {Shape(reader.Shapes[keyA!])} and lora_B {Shape(reader.Shapes[keyB!])}, " +
-                    $"expected [{options.Rank}, {inFeatures}] and [{outFeatures}, {options.Rank}] for r = {options.Rank}");
-            }
-        }
-
-        if (problems.Count > 0 || keys.Count == 0)
-        {
-            var o = model.Options;
-            throw new InvalidDataException(
-                $"Adapter '{reader.Path}' does not fit a T5 model with {o.EncoderLayerCount} + {o.DecoderLayerCount} layers, " +
-                $"d_model {o.ModelSize}, {o.HeadCount} heads of {o.KeyValueSize}, d_ff {o.FeedForwardSize} " +
-                $"and feed-forward {o.FeedForward}; load it with the base model it was trained on. Problems: " +
-                (problems.Count > 0 ? string.Join("; ", problems) : "no LoRA factors found"));
-        }
-
-        // Read in the model's order, so the adapter's Targets list projections as the model does.
-        var ordered = new Dictionary<(string Path, char Factor), string>();
-        foreach (string path in expected.Keys.Where(p => keys.ContainsKey((p, 'A'))))
-        {
-            ordered[(path, 'A')] = keys[(path, 'A')];
-            ordered[(path, 'B')] = keys[(path, 'B')];
-        }
-
-        var adapter = Gpt2Checkpoint.ReadFactors(reader, options, ordered, cancellationToken);
-        if (logger is not null && logger.IsEnabled(LogLevel.Information))
-        {
-            long bytes = new FileInfo(reader.Path).Length;
-            double elapsedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            CheckpointLog.AdapterLoaded(logger, options.Rank, adapter.Targets.Count, bytes, directory, elapsedMs);
-        }
-
-        return adapter;
+        var o = model.Options;
+        return PeftAdapterFiles.Load(
+            directory,
+            model,
+            PeftAdapterConfig.SequenceToSequenceLanguageModel,
+            AdapterKeyPattern(),
+            $"a T5 model with {o.EncoderLayerCount} + {o.DecoderLayerCount} layers, d_model {o.ModelSize}, "
+                + $"{o.HeadCount} heads of {o.KeyValueSize}, d_ff {o.FeedForwardSize} and feed-forward {o.FeedForward}",
+            logger,
+            cancellationToken);
     }
 
-    private static string Shape(IEnumerable<long> shape) => $"[{string.Join(", ", shape)}]";
-
-    /// <summary>
-    /// Maps (projection path, A or B) to the key in the file, accepting keys with or without
-    /// <c>base_model.model.</c> and with or without an adapter name such as <c>.default</c> before <c>.weight</c>.
-    /// </summary>
-    private static Dictionary<(string Path, char Factor), string> MapAdapterKeys(
-        IStateDictReader reader, IEnumerable<string> projections, out List<string> problems)
-    {
-        var known = projections.ToHashSet(StringComparer.Ordinal);
-        var keys = new Dictionary<(string Path, char Factor), string>();
-        var adapterNames = new HashSet<string>(StringComparer.Ordinal);
-        problems = [];
-        foreach (string key in reader.Shapes.Keys.Order(StringComparer.Ordinal))
-        {
-            var match = AdapterKeyPattern().Match(key);
-            if (!match.Success || !known.Contains(match.Groups["path"].Value))
-            {
-                problems.Add($"unexpected key {key}");
-                continue;
-            }
-
-            adapterNames.Add(match.Groups["name"].Value);
-            if (!keys.TryAdd((match.Groups["path"].Value, match.Groups["factor"].Value[0]), key))
-            {
-                problems.Add($"{key} repeats a factor already stored under another key");
-            }
-        }
-
-        if (adapterNames.Count > 1)
-        {
-            problems.Add($"the file holds several adapters ({string.Join(", ", adapterNames.Select(n => n.Length == 0 ? "unnamed" : n))}); " +
-                "save each adapter to its own directory");
-        }
-
-        return keys;
-    }
-
+    // Keys with or without base_model.model. and with or without an adapter name such as .default
+    // before .weight.
     private const string ProjectionPath =
         @"(?:encoder|decoder)\.block\.\d+\.layer\.\d+\.(?:SelfAttention\.[qkvo]|EncDecAttention\.[qkvo]|DenseReluDense\.(?:wi_0|wi_1|wi|wo))";
 
