@@ -36,7 +36,7 @@ public class DecodingStepBenchmarks : DecodingCase
         _scope?.Dispose();
         _scope = NewDisposeScope();
         var device = new Device(Device);
-        var (tokens, mask, _) = PromptBatch.Create(BenchmarkSettings.Prompts(B), 0, device);
+        var (tokens, mask) = PromptBatch.Create(BenchmarkSettings.Prompts(B), 0, device);
         using (no_grad())
         {
             _source.Begin(tokens, mask, DecodingSources.UsesCache(Method));

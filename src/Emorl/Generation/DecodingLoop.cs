@@ -47,7 +47,7 @@ internal static class DecodingLoop
         using var outer = NewDisposeScope();
         using var noGrad = no_grad();
         // With no end-of-text (-1) the padding still needs an id the embedding has, and masked positions ignore it.
-        var (tokens, promptMask, _) = PromptBatch.Create(prompts, Math.Max(endOfTextId, 0), source.Device);
+        var (tokens, promptMask) = PromptBatch.Create(prompts, Math.Max(endOfTextId, 0), source.Device);
         var finished = new bool[rows];
         int finishedCount = 0;
         int steps = 0;

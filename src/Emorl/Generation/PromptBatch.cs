@@ -11,9 +11,12 @@ namespace Emorl.Generation;
 /// </summary>
 internal static class PromptBatch
 {
-    /// <summary>Builds tokens [B, L], key mask [B, L] (bool) and position ids [B, L] (int64) from prompts.</summary>
-    /// <remarks>Padding positions get id <paramref name="padId"/>, mask false and position 0.</remarks>
-    public static (Tensor Tokens, Tensor Mask, Tensor Positions) Create(
+    /// <summary>Builds tokens [B, L] and a key mask [B, L] (bool) from prompts.</summary>
+    /// <remarks>
+    /// Padding positions get id <paramref name="padId"/> and mask false. The models derive position
+    /// ids from the mask.
+    /// </remarks>
+    public static (Tensor Tokens, Tensor Mask) Create(
         IReadOnlyList<IReadOnlyList<int>> prompts, int padId, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(prompts);
@@ -41,7 +44,6 @@ internal static class PromptBatch
         int width = prompts.Max(p => p.Count);
         var tokens = new long[rows * width];
         var mask = new bool[rows * width];
-        var positions = new long[rows * width];
         for (int row = 0; row < rows; row++)
         {
             int offset = width - prompts[row].Count;
@@ -51,19 +53,17 @@ internal static class PromptBatch
                 bool real = column >= offset;
                 tokens[index] = real ? prompts[row][column - offset] : padId;
                 mask[index] = real;
-                positions[index] = real ? column - offset : 0;
             }
         }
 
-        return (tensor(tokens, [rows, width], device: device), tensor(mask, [rows, width], device: device),
-                tensor(positions, [rows, width], device: device));
+        return (tensor(tokens, [rows, width], device: device), tensor(mask, [rows, width], device: device));
     }
 
     /// <summary>
     /// Builds a teacher-forcing batch: left-padded prompts followed by right-padded responses.
     /// </summary>
-    /// <returns>Tokens, key mask and positions, [B, Lp + Lr], plus the prompt width Lp.</returns>
-    public static (Tensor Tokens, Tensor Mask, Tensor Positions, int PromptWidth) CreateWithResponses(
+    /// <returns>Tokens and key mask, [B, Lp + Lr], plus the prompt width Lp.</returns>
+    public static (Tensor Tokens, Tensor Mask, int PromptWidth) CreateWithResponses(
         IReadOnlyList<IReadOnlyList<int>> prompts, IReadOnlyList<IReadOnlyList<int>> responses, int padId, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(responses);
@@ -74,16 +74,14 @@ internal static class PromptBatch
                 nameof(responses));
         }
 
-        var (promptTokens, promptMask, promptPositions) = Create(prompts, padId, device);
+        var (promptTokens, promptMask) = Create(prompts, padId, device);
         using (promptTokens)
         using (promptMask)
-        using (promptPositions)
         {
             int rows = prompts.Count;
             int width = Math.Max(1, responses.Max(r => r.Count));
             var tokens = new long[rows * width];
             var mask = new bool[rows * width];
-            var positions = new long[rows * width];
             for (int row = 0; row < rows; row++)
             {
                 for (int column = 0; column < width; column++)
@@ -92,15 +90,12 @@ internal static class PromptBatch
                     bool real = column < responses[row].Count;
                     tokens[index] = real ? responses[row][column] : padId;
                     mask[index] = real;
-                    positions[index] = prompts[row].Count + (real ? column : responses[row].Count);
                 }
             }
 
             using var responseTokens = tensor(tokens, [rows, width], device: device);
             using var responseMask = tensor(mask, [rows, width], device: device);
-            using var responsePositions = tensor(positions, [rows, width], device: device);
-            return (cat([promptTokens, responseTokens], 1), cat([promptMask, responseMask], 1),
-                    cat([promptPositions, responsePositions], 1), (int)promptTokens.shape[1]);
+            return (cat([promptTokens, responseTokens], 1), cat([promptMask, responseMask], 1), (int)promptTokens.shape[1]);
         }
     }
 }

@@ -79,7 +79,7 @@ public sealed class PerplexityFluencyReward : IRewardModel
             using var noGrad = no_grad();
             var prompts = chunk.Select(p => _template.EncodePrompt(p.Prompt)).ToArray();
             var responses = chunk.Select(p => _template.EncodeResponse(p.Response)).ToArray();
-            var (tokens, mask, positions, promptWidth) = PromptBatch.CreateWithResponses(prompts, responses, end);
+            var (tokens, mask, promptWidth) = PromptBatch.CreateWithResponses(prompts, responses, end);
             var responseTokens = tokens[.., promptWidth..];                                         // [B, T]
             var hidden = _model.ContinuationHidden(tokens[.., ..promptWidth], mask[.., ..promptWidth], responseTokens, (LoraAdapter?)null);
             var logProbabilities = PolicyGradientMath.TokenLogProbabilities(_model.LanguageModelHead(hidden), responseTokens);

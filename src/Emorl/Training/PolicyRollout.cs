@@ -75,8 +75,7 @@ internal sealed class PolicyRollout
         IReadOnlyList<IReadOnlyList<double>> scores,
         int padId)
     {
-        var (tokens, mask, positions, promptWidth) = PromptBatch.CreateWithResponses(prompts, responses, padId);
-        positions.Dispose();
+        var (tokens, mask, promptWidth) = PromptBatch.CreateWithResponses(prompts, responses, padId);
         var rollout = new PolicyRollout(responses, scores, tokens, mask, promptWidth);
         using var noGrad = no_grad();
         var policy = forward.Evaluate(rollout, rows: null, useAdapter: true, withValues: forward.HasValueHead, withEntropy: false);

@@ -139,7 +139,7 @@ public sealed partial class SupervisedWarmup
         {
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            var (tokens, mask, positions, promptWidth) = PromptBatch.CreateWithResponses(
+            var (tokens, mask, promptWidth) = PromptBatch.CreateWithResponses(
                 chunk.Select(c => c.Prompt).ToArray(), chunk.Select(c => c.Response).ToArray(), template.Tokenizer.EndOfTextId);
             var responses = tokens[.., promptWidth..];                                              // [B, T]
             var hidden = model.ContinuationHidden(tokens[.., ..promptWidth], mask[.., ..promptWidth], responses, (LoraAdapter?)null);
@@ -163,7 +163,7 @@ public sealed partial class SupervisedWarmup
         AdaptableLanguageModel model, optim.Optimizer optimizer, List<(IReadOnlyList<int> Prompt, IReadOnlyList<int> Response)> batch, int pad, int step)
     {
         using var scope = NewDisposeScope();
-        var (tokens, mask, positions, promptWidth) = PromptBatch.CreateWithResponses(
+        var (tokens, mask, promptWidth) = PromptBatch.CreateWithResponses(
             batch.Select(b => b.Prompt).ToArray(), batch.Select(b => b.Response).ToArray(), pad);
         var (logProbabilities, lossMask) = model.WarmupTerms(
             tokens[.., ..promptWidth], mask[.., ..promptWidth], tokens[.., promptWidth..], mask[.., promptWidth..], _options.ResponseOnlyLoss);

@@ -40,7 +40,8 @@ public sealed class ParameterAggregationTests
         using var other = TinyModels.PerturbedAdapter(model, 4);
         using var aggregation = new ParameterAggregation(model, [adapter, other]);
         using var merged = (Gpt2Model)aggregation.Merge([1.0, 0.0]);
-        var (tokens, mask, positions) = PromptBatch.Create(TinyModels.Prompts(), TinyModels.EndOfText);
+        var (tokens, mask) = PromptBatch.Create(TinyModels.Prompts(), TinyModels.EndOfText);
+        using var positions = Gpt2Model.PromptPositions(mask);
 
         using var adapted = model.ForwardHidden(tokens, positions, mask, null, adapter);
         using var fromMerged = merged.ForwardHidden(tokens, positions, mask, null, null);

@@ -34,7 +34,7 @@ public sealed class AdaptableLanguageModelTests
     {
         using var model = CreateModel(architecture);
         using var adapter = PerturbedAdapter(model, 3);
-        var (promptTokens, promptMask, _) = PromptBatch.Create(Prompts(architecture), 0);
+        var (promptTokens, promptMask) = PromptBatch.Create(Prompts(architecture), 0);
         using var continuation = tensor(new long[] { 4, 9, 2, 7, 5, 3, 8, 6, 1 }, [3, 3]);   // [B, T]
 
         using var expected = model.ContinuationHidden(promptTokens, promptMask, continuation, adapter);   // [B, T, H]
@@ -59,11 +59,11 @@ public sealed class AdaptableLanguageModelTests
     {
         using var model = CreateModel(architecture);
         var prompts = Prompts(architecture);
-        var (promptTokens, promptMask, _) = PromptBatch.Create(prompts, 0);
+        var (promptTokens, promptMask) = PromptBatch.Create(prompts, 0);
         using var continuation = tensor(new long[] { 4, 9, 2, 7, 5, 3 }, [3, 2]);
 
         using var batched = model.ContinuationHidden(promptTokens, promptMask, continuation, null);
-        var (aloneTokens, aloneMask, _) = PromptBatch.Create([prompts[1]], 0);
+        var (aloneTokens, aloneMask) = PromptBatch.Create([prompts[1]], 0);
         using var alone = model.ContinuationHidden(aloneTokens, aloneMask, continuation[1..2], null);
 
         Assert.True(batched[1..2].allclose(alone, rtol: 1e-4, atol: 1e-5), $"{architecture}: padding changed a row's states");
@@ -110,7 +110,7 @@ public sealed class AdaptableLanguageModelTests
         using var other = TinyT5.PerturbedAdapter(model, 4);
         using var aggregation = new ParameterAggregation(model, [adapter, other]);
         using var merged = aggregation.Merge([1.0, 0.0]);
-        var (promptTokens, promptMask, _) = PromptBatch.Create(TinyT5.Prompts(), 0);
+        var (promptTokens, promptMask) = PromptBatch.Create(TinyT5.Prompts(), 0);
         using var continuation = tensor(new long[] { 4, 9, 2, 7, 5, 3 }, [3, 2]);
 
         using var adapted = model.ContinuationHidden(promptTokens, promptMask, continuation, adapter);
