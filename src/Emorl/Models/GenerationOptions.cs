@@ -47,19 +47,17 @@ public sealed class GenerationOptions
     /// Returns a copy that never picks an id the tokenizer cannot decode, or these options unchanged
     /// when the model scores no more ids than the tokenizer has.
     /// </summary>
-    internal GenerationOptions LimitedTo(int tokenizerVocabulary, int modelVocabulary) =>
-        tokenizerVocabulary >= modelVocabulary || VocabularyLimit <= tokenizerVocabulary
-            ? this
-            : new GenerationOptions
-            {
-                MaxNewTokens = MaxNewTokens,
-                Greedy = Greedy,
-                Temperature = Temperature,
-                TopK = TopK,
-                TopP = TopP,
-                UseCache = UseCache,
-                VocabularyLimit = tokenizerVocabulary,
-            };
+    internal GenerationOptions LimitedTo(int tokenizerVocabulary, int modelVocabulary)
+    {
+        if (tokenizerVocabulary >= modelVocabulary || VocabularyLimit <= tokenizerVocabulary)
+        {
+            return this;
+        }
+
+        var limited = (GenerationOptions)MemberwiseClone();
+        limited.VocabularyLimit = tokenizerVocabulary;
+        return limited;
+    }
 
     /// <summary>Checks every value and reports all invalid ones together.</summary>
     /// <exception cref="System.ArgumentException">One or more values are out of range.</exception>
